@@ -1,0 +1,51 @@
+# Pulse: `make run` starts everything on embedded defaults; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+VECTOR_PORT ?= 6334
+# The CPU torch wheel on these machines lives in /opt/wheels; elsewhere pip's defaults apply.
+PIP_FLAGS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
+
+# Tests talk to real services: PostgreSQL (pgvector), Redis.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pulse
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: venv run test lint format migrate bootstrap clean
+
+$(VENV)/.installed: requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Pulse needs $(PYTHON) on PATH (set PYTHON=...)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q $(PIP_FLAGS) -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+migrate: venv
+	$(PY) manage.py migrate --noinput -v0
+
+bootstrap: migrate
+	$(PY) manage.py bootstrap
+
+# Web server, Celery worker, beat and the embedded vector store in one foreground command.
+run: bootstrap
+	HOST=$(HOST) PORT=$(PORT) VECTOR_PORT=$(VECTOR_PORT) PY=$(PY) bash scripts/run-local.sh
+
+test: venv
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) QDRANT_PATH=:memory: \
+	QDRANT_URL= PULSE_VAR_DIR=$(CURDIR)/var/test HF_HUB_OFFLINE=1 \
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf var/test var/staticfiles

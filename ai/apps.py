@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class AiConfig(AppConfig):
+    name = "ai"
+    verbose_name = "AI configuration"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ai.vectors import client as vector_client
+        from pulse.core.health import register_check
+
+        register_check("vector_store", vector_client.readiness_check)

@@ -1,0 +1,138 @@
+"""AI configuration, the usage ledger and the vector bridge table (names from the design notes)."""
+
+from django.db import models
+
+from pulse.core.tenancy import TenantOwnedModel
+
+
+class ClientAIPreferences(TenantOwnedModel):
+    """Per-tenant preferences such as agent configuration and dashboard AI toggles."""
+
+    preference_type = models.CharField(max_length=50)  # 'agent_config', 'dashboard_ai', 'embedding_config'
+    configuration = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "client_ai_preferences"
+        verbose_name = "client AI preference"
+        verbose_name_plural = "client AI preferences"
+        constraints = [
+            models.UniqueConstraint(fields=["client", "preference_type"], name="uniq_ai_preference_per_client"),
+        ]
+        indexes = [
+            models.Index(fields=["client"], name="idx_ai_prefs_client"),
+            models.Index(fields=["preference_type"], name="idx_ai_prefs_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} / {self.preference_type}"
+
+
+class ClientAIConfiguration(TenantOwnedModel):
+    """Per-tenant AI policy: which models serve what, policies, cost limits, feature switches."""
+
+    class Category(models.TextChoices):
+        MODELS = "models", "Models"
+        POLICIES = "policies", "Policies"
+        COST_LIMITS = "cost_limits", "Cost limits"
+        FEATURES = "features", "Features"
+
+    config_category = models.CharField(max_length=50, choices=Category.choices)
+    configuration = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "client_ai_configuration"
+        verbose_name = "client AI configuration"
+        verbose_name_plural = "client AI configuration"
+        constraints = [
+            models.UniqueConstraint(fields=["client", "config_category"], name="uniq_ai_config_category_per_client"),
+        ]
+        indexes = [
+            models.Index(fields=["client"], name="idx_client_ai_config_client"),
+            models.Index(fields=["config_category"], name="idx_client_ai_config_category"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} / {self.config_category}"
+
+
+class AIUsageTracking(TenantOwnedModel):
+    """The usage ledger: one row per provider call, successful or not.
+
+    `cost` is NULL when the model's price is unknown (and `cost_unpriced` is set): an unknown
+    price is never recorded as $0. Local models are genuinely free and record 0.
+    """
+
+    class Operation(models.TextChoices):
+        EMBEDDING = "embedding", "Embedding"
+        TEXT_GENERATION = "text_generation", "Text generation"
+        ANALYSIS = "analysis", "Analysis"
+
+    integration = models.ForeignKey(
+        "core.Integration", null=True, blank=True, on_delete=models.SET_NULL, related_name="usage_records"
+    )
+    provider = models.CharField(max_length=50)
+    operation = models.CharField(max_length=50, choices=Operation.choices)
+    model_name = models.CharField(max_length=200, blank=True, default="")
+    input_count = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    total_tokens = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(max_digits=14, decimal_places=8, null=True, blank=True)
+    cost_unpriced = models.BooleanField(default=False)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    success = models.BooleanField(default=True)
+    error_class = models.CharField(max_length=100, blank=True, default="")
+    request_metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=False)
+
+    class Meta:
+        db_table = "ai_usage_tracking"
+        verbose_name = "AI usage record"
+        indexes = [
+            models.Index(fields=["client", "created_at"], name="idx_ai_usage_client_created"),
+            models.Index(fields=["provider"], name="idx_ai_usage_provider"),
+            models.Index(fields=["operation"], name="idx_ai_usage_operation"),
+            models.Index(fields=["created_at"], name="idx_ai_usage_created_at"),
+            models.Index(fields=["cost"], name="idx_ai_usage_cost"),
+            models.Index(fields=["total_tokens"], name="idx_ai_usage_tokens"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}/{self.operation} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class QdrantVector(TenantOwnedModel):
+    """The bridge between a business row and its vector in the store: one row per
+    (tenant, table, record, vector type), written in the same service call as the point."""
+
+    table_name = models.CharField(max_length=100)
+    record_id = models.BigIntegerField()
+    collection = models.CharField(max_length=200)
+    point_id = models.UUIDField()
+    vector_type = models.CharField(max_length=50, default="content")
+    embedding_model = models.CharField(max_length=200)
+    embedding_provider = models.CharField(max_length=50)
+    dimensions = models.PositiveIntegerField()
+    content_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "qdrant_vectors"
+        verbose_name = "vector bridge row"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "table_name", "record_id", "vector_type"], name="uniq_vector_per_record"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["client", "table_name"], name="idx_qdrant_vectors_table"),
+            models.Index(fields=["collection", "point_id"], name="idx_qdrant_vectors_point"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.table_name}#{self.record_id} ({self.vector_type})"

@@ -1,0 +1,1 @@
+"""Business tables (work items, pull requests, commits) arrive with the ETL issue."""

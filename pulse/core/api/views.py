@@ -1,0 +1,122 @@
+"""Thin views over the core services. The tenant is always `request.user.client`."""
+
+from celery.result import AsyncResult
+from django.contrib.auth import authenticate
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from pulse.core import selectors, services
+from pulse.core.api.serializers import IntegrationInputSerializer, IntegrationOutputSerializer
+from pulse.core.models import Integration
+from pulse.core.tasks import worker_ping_task
+from pulse.core.tokens import api_token_create
+
+
+class TenantAPIMixin:
+    """Gives a view `self.client`, taken from the authenticated user and nothing else."""
+
+    @property
+    def client(self):
+        return self.request.user.client
+
+
+class IntegrationViewSet(TenantAPIMixin, viewsets.ViewSet):
+    """CRUD of the caller's integrations. Credentials are write-only; responses show them masked."""
+
+    serializer_class = IntegrationOutputSerializer
+    # Only tells the schema generator the id type; every query goes through the selectors.
+    queryset = Integration.objects.none()
+
+    def _input(self, request, *, partial: bool) -> dict:
+        serializer = IntegrationInputSerializer(data=request.data, partial=partial, context={"client": self.client})
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    @extend_schema(responses=IntegrationOutputSerializer(many=True))
+    def list(self, request):
+        qs = selectors.integration_list(client=self.client, integration_type=request.query_params.get("type"))
+        return Response(IntegrationOutputSerializer(qs, many=True).data)
+
+    @extend_schema(request=IntegrationInputSerializer, responses={201: IntegrationOutputSerializer})
+    def create(self, request):
+        integration = services.integration_create(client=self.client, **self._input(request, partial=False))
+        return Response(IntegrationOutputSerializer(integration).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, pk=None):
+        integration = selectors.integration_get(client=self.client, integration_id=pk)
+        return Response(IntegrationOutputSerializer(integration).data)
+
+    @extend_schema(request=IntegrationInputSerializer, responses=IntegrationOutputSerializer)
+    def update(self, request, pk=None):
+        integration = selectors.integration_get(client=self.client, integration_id=pk)
+        data = self._input(request, partial=False)
+        integration = services.integration_update(integration=integration, replace_credentials=True, **data)
+        return Response(IntegrationOutputSerializer(integration).data)
+
+    @extend_schema(request=IntegrationInputSerializer, responses=IntegrationOutputSerializer)
+    def partial_update(self, request, pk=None):
+        integration = selectors.integration_get(client=self.client, integration_id=pk)
+        integration = services.integration_update(integration=integration, **self._input(request, partial=True))
+        return Response(IntegrationOutputSerializer(integration).data)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, pk=None):
+        integration = selectors.integration_get(client=self.client, integration_id=pk)
+        services.integration_delete(integration=integration)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenObtainView(APIView):
+    """Exchange a username and password for a new API token (shown once)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField()
+        password = serializers.CharField(style={"input_type": "password"}, write_only=True)
+        name = serializers.CharField(required=False, default="api", max_length=100)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: inline_serializer("TokenOutput", {"token": serializers.CharField()})},
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, username=data.validated_data["username"], password=data.validated_data["password"])
+        if user is None:
+            return Response({"detail": "Wrong username or password."}, status=status.HTTP_400_BAD_REQUEST)
+        _, token = api_token_create(user=user, name=data.validated_data["name"])
+        return Response({"token": token}, status=status.HTTP_201_CREATED)
+
+
+class WorkerPingView(APIView):
+    """Send a no-op task to the Celery worker; poll its status with the returned id."""
+
+    members_may_write = True
+
+    @extend_schema(
+        request=None, responses={202: inline_serializer("WorkerPingSent", {"task_id": serializers.CharField()})}
+    )
+    def post(self, request):
+        result = worker_ping_task.delay(timezone.now().isoformat())
+        return Response({"task_id": result.id}, status=status.HTTP_202_ACCEPTED)
+
+
+class WorkerPingStatusView(APIView):
+    @extend_schema(
+        responses=inline_serializer(
+            "WorkerPingStatus", {"state": serializers.CharField(), "result": serializers.DictField(allow_null=True)}
+        )
+    )
+    def get(self, request, task_id: str):
+        result = AsyncResult(task_id)
+        payload = result.result if result.successful() else None
+        return Response({"state": result.state, "result": payload})

@@ -1,0 +1,45 @@
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import make_client, make_user
+
+pytest_plugins = ["tests.secret_guard"]
+
+
+@pytest.fixture
+def tenant_a(db):
+    return make_client("Tenant A")
+
+
+@pytest.fixture
+def tenant_b(db):
+    return make_client("Tenant B")
+
+
+@pytest.fixture
+def admin_a(tenant_a):
+    return make_user(tenant_a, "alice", role="admin")
+
+
+@pytest.fixture
+def member_a(tenant_a):
+    return make_user(tenant_a, "mallory", role="member")
+
+
+@pytest.fixture
+def admin_b(tenant_b):
+    return make_user(tenant_b, "bob", role="admin")
+
+
+@pytest.fixture
+def api_as():
+    """api_as(user) -> an APIClient authenticated as that user through a real API token."""
+    from pulse.core.tokens import api_token_create
+
+    def _client(user):
+        _, token = api_token_create(user=user)
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        return api
+
+    return _client

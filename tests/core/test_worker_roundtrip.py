@@ -1,0 +1,57 @@
+"""A task sent from the web side is executed by a real Celery worker process."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from django.conf import settings
+
+pytestmark = [pytest.mark.django_db, pytest.mark.worker]
+
+
+@pytest.fixture
+def celery_worker_process():
+    if settings.CELERY_BROKER_URL.startswith("filesystem"):
+        pytest.skip("needs a broker shared with a separate process (CELERY_BROKER_URL)")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "pulse",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--hostname=pulse-test@%h",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=os.environ.copy(),
+    )
+    yield proc
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_worker_ping_round_trip(admin_a, api_as, celery_worker_process):
+    api = api_as(admin_a)
+
+    sent = api.post("/api/v1/system/worker-ping/")
+    assert sent.status_code == 202
+    task_id = sent.json()["task_id"]
+
+    deadline = time.monotonic() + 60
+    state = None
+    while time.monotonic() < deadline:
+        body = api.get(f"/api/v1/system/worker-ping/{task_id}/").json()
+        state = body["state"]
+        if state == "SUCCESS":
+            break
+        time.sleep(0.2)
+
+    assert state == "SUCCESS"
+    assert body["result"]["worker"].startswith("pulse-test@")
