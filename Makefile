@@ -31,8 +31,8 @@ bootstrap: migrate
 	$(PY) manage.py bootstrap
 
 # Web server, Celery worker, beat and the embedded vector store in one foreground command.
-run: bootstrap
-	HOST=$(HOST) PORT=$(PORT) VECTOR_PORT=$(VECTOR_PORT) PY=$(PY) bash scripts/run-local.sh
+run: migrate
+	HF_HUB_OFFLINE=1 $(PY) manage.py run_local --host $(HOST) --port $(PORT) --vector-port $(VECTOR_PORT)
 
 test: venv
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) QDRANT_PATH=:memory: \

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Starts Pulse as `make run` does, with no PostgreSQL, Redis or Qdrant server configured, and checks
+# the login page, the admin, /readyz and a task sent from the web side that the worker executes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+var=$(mktemp -d)
+port=18000
+log="$var/run.log"
+unset DATABASE_URL CELERY_BROKER_URL QDRANT_URL QDRANT_PATH
+export PULSE_VAR_DIR="$var"
+
+make run PORT=$port VECTOR_PORT=16334 >"$log" 2>&1 &
+runner=$!
+cleanup() {
+  pkill -TERM -f "run_local --host 127.0.0.1 --port $port" 2>/dev/null || true
+  wait "$runner" 2>/dev/null || true
+  rm -rf "$var"
+}
+trap cleanup EXIT
+
+for _ in $(seq 180); do
+  grep -q "Pulse is running" "$log" && break
+  kill -0 "$runner" 2>/dev/null || { cat "$log"; echo "make run exited early"; exit 1; }
+  sleep 1
+done
+grep -q "Pulse is running" "$log" || { cat "$log"; echo "make run did not come up"; exit 1; }
+grep "Pulse is running\|login:" "$log"
+
+base="http://127.0.0.1:$port"
+check() { code=$(curl -s -o /dev/null -w "%{http_code}" "$base$1"); echo "$1 -> $code"; [ "$code" = "$2" ]; }
+check /accounts/login/ 200
+check /admin/login/ 200
+curl -s "$base/readyz" | tee /dev/stderr | grep -q '"status": "ok"'
+echo
+
+token=$(.venv/bin/python manage.py api_token admin)
+task=$(curl -s -X POST -H "Authorization: Bearer $token" "$base/api/v1/system/worker-ping/" \
+  | .venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["task_id"])')
+for _ in $(seq 60); do
+  state=$(curl -s -H "Authorization: Bearer $token" "$base/api/v1/system/worker-ping/$task/")
+  echo "$state" | grep -q SUCCESS && { echo "worker ran the task: $state"; exit 0; }
+  sleep 1
+done
+cat "$log"
+echo "the worker did not run the task"
+exit 1

@@ -1,0 +1,115 @@
+"""Run Pulse on its embedded defaults: web server, Celery worker, beat and the local vector server.
+
+One foreground command for a laptop or a trial. Each part is a separate process, as in
+production; if one dies, all stop, so nothing runs half-alive.
+"""
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from pulse.core.bootstrap import ADMIN_USERNAME, bootstrap_demo
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _wait_for_port(host: str, port: int, proc: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise CommandError(f"{proc.args[2]} exited with code {proc.returncode} while starting")
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise CommandError(f"nothing answered on {host}:{port} after {timeout:.0f}s")
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGTERM this child when the supervisor dies, however it dies."""
+    # Elsewhere than Linux the children are still stopped on Ctrl-C and SIGTERM.
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+class Command(BaseCommand):
+    help = "Start the web server, a Celery worker, beat and the local vector server in the foreground."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--vector-port", type=int, default=int(os.environ.get("VECTOR_PORT", "6334")))
+
+    def handle(self, *args, host, port, vector_port, **options):
+        manage = [sys.executable, "manage.py"]
+        celery = [sys.executable, "-m", "celery", "-A", "pulse"]
+        env = os.environ.copy()
+        procs: list[subprocess.Popen] = []
+
+        def start(name: str, argv: list[str]) -> subprocess.Popen:
+            self.stdout.write(f"starting {name}: {' '.join(argv[1:])}")
+            proc = subprocess.Popen(argv, env=env, preexec_fn=_die_with_parent)  # noqa: S603 - our own interpreter and fixed arguments
+            procs.append(proc)
+            return proc
+
+        login = bootstrap_demo()
+        password = login.password or "(your own password)"
+        for needed in (port, *(() if settings.QDRANT_URL else (vector_port,))):
+            if not _port_free(host, needed):
+                raise CommandError(
+                    f"port {needed} on {host} is in use: stop what holds it or pass --port/--vector-port"
+                )
+        try:
+            if not settings.QDRANT_URL:
+                # The embedded store locks its folder to one process: this one owns it, the rest use HTTP.
+                vectors = start(
+                    "vector store", [*manage, "vector_server", "--host", "127.0.0.1", "--port", str(vector_port)]
+                )
+                _wait_for_port("127.0.0.1", vector_port, vectors, timeout=120)
+                env["QDRANT_URL"] = f"http://127.0.0.1:{vector_port}"
+            start("worker", [*celery, "worker", "--loglevel=INFO", "--concurrency=2", "--hostname=pulse-local@%h"])
+            start("beat", [*celery, "beat", "--loglevel=INFO", f"--pidfile={settings.VAR_DIR / 'celerybeat.pid'}"])
+            web = start("web", [*manage, "runserver", f"{host}:{port}", "--noreload"])
+            _wait_for_port(host, port, web, timeout=60)
+
+            self.stdout.write(self.style.SUCCESS(f"\nPulse is running at http://{host}:{port}/"))
+            self.stdout.write(self.style.SUCCESS(f"login: {ADMIN_USERNAME} / {password}"))
+            self.stdout.write("admin: /admin/   API docs: /api/v1/docs/   readiness: /readyz   stop: Ctrl-C\n")
+
+            signal.signal(signal.SIGTERM, _interrupt)
+            while all(proc.poll() is None for proc in procs):
+                time.sleep(0.5)
+            dead = next(proc for proc in procs if proc.poll() is not None)
+            raise CommandError(f"{' '.join(dead.args[1:4])} exited with code {dead.returncode}; stopping the rest")
+        except KeyboardInterrupt:
+            self.stdout.write("stopping…")
+        finally:
+            for proc in reversed(procs):
+                if proc.poll() is None:
+                    proc.terminate()
+            for proc in procs:
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
