@@ -30,8 +30,9 @@ base="http://127.0.0.1:$port"
 check() { code=$(curl -s -o /dev/null -w "%{http_code}" "$base$1"); echo "$1 -> $code"; [ "$code" = "$2" ]; }
 check /accounts/login/ 200
 check /admin/login/ 200
-curl -s "$base/readyz" | tee /dev/stderr | grep -q '"status": "ok"'
-echo
+ready=$(curl -s "$base/readyz")
+echo "/readyz -> $ready"
+echo "$ready" | grep -q '"status": "ok"'
 
 token=$(.venv/bin/python manage.py api_token admin)
 task=$(curl -s -X POST -H "Authorization: Bearer $token" "$base/api/v1/system/worker-ping/" \
