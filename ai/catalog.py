@@ -1,0 +1,53 @@
+"""The model catalog (`ai/catalog.yaml`) with per-integration overrides."""
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from ai.providers.base import ModelInfo
+
+CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
+OVERRIDABLE = ("dimensions", "max_tokens", "input_price_per_1k", "output_price_per_1k", "capabilities", "tier")
+CAPABILITIES = ("embedding", "text_generation", "analysis")
+
+
+@lru_cache(maxsize=1)
+def _entries() -> tuple[dict, ...]:
+    return tuple(yaml.safe_load(CATALOG_PATH.read_text())["models"])
+
+
+def _info(entry: dict) -> ModelInfo:
+    return ModelInfo(
+        name=entry["name"],
+        provider=entry["provider"],
+        dimensions=entry.get("dimensions"),
+        max_tokens=entry.get("max_tokens"),
+        input_price_per_1k=entry.get("input_price_per_1k"),
+        output_price_per_1k=entry.get("output_price_per_1k"),
+        capabilities=tuple(entry.get("capabilities") or ()),
+        tier=entry.get("tier", "balanced"),
+    )
+
+
+def catalog_models(*, capability: str | None = None, provider: str | None = None) -> list[ModelInfo]:
+    infos = [_info(entry) for entry in _entries()]
+    return [
+        info
+        for info in infos
+        if (capability is None or capability in info.capabilities) and (provider is None or info.provider == provider)
+    ]
+
+
+def model_info(*, provider: str, model: str, overrides: dict | None = None) -> ModelInfo:
+    """The catalog entry for (provider, model) with the integration's overrides applied.
+
+    A model the catalog does not know still gets an entry: unknown price (None), and the
+    capabilities and dimensions the integration declares.
+    """
+    base = next((e for e in _entries() if e["provider"] == provider and e["name"] == model), None)
+    entry = dict(base or {"provider": provider, "name": model, "capabilities": [], "tier": "balanced"})
+    for key in OVERRIDABLE:
+        if overrides and overrides.get(key) is not None:
+            entry[key] = overrides[key]
+    return _info(entry)

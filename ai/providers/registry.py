@@ -1,0 +1,29 @@
+"""Provider key → adapter class, imported lazily (like Django's CACHES backends)."""
+
+from django.utils.module_loading import import_string
+
+from ai.providers.base import BaseProvider, ProviderConfig
+
+PROVIDERS: dict[str, str] = {
+    "sentence_transformers": "ai.providers.local.SentenceTransformersProvider",
+    "openai": "ai.providers.openai_compatible.OpenAIProvider",
+    "azure_openai": "ai.providers.openai_compatible.AzureOpenAIProvider",
+    "google_gemini": "ai.providers.openai_compatible.GeminiProvider",
+    "custom_gateway": "ai.providers.gateway.CustomGatewayProvider",
+    "anthropic_claude": "ai.providers.anthropic.AnthropicProvider",
+}
+
+
+class UnknownProviderError(ValueError):
+    pass
+
+
+def provider_class(key: str) -> type[BaseProvider]:
+    try:
+        return import_string(PROVIDERS[key])
+    except KeyError:
+        raise UnknownProviderError(f"Unknown provider '{key}'. Known: {', '.join(sorted(PROVIDERS))}.") from None
+
+
+def build_provider(config: ProviderConfig) -> BaseProvider:
+    return provider_class(config.provider)(config)
