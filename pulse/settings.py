@@ -158,6 +158,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# Shared state between processes (provider cooldowns, throttles). Local mode: a cache folder
+# under var/ that web and worker both see; production: CACHE_URL, e.g. redis://redis:6379/2.
+CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+
 # Celery. With no CELERY_BROKER_URL, local mode uses kombu's filesystem transport under var/
 # (no service needed); production refuses to start rather than silently running tasks eagerly.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")

@@ -43,3 +43,13 @@ def api_as():
         return api
 
     return _client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Cooldowns and throttles live in the shared cache; each test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

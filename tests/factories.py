@@ -22,6 +22,7 @@ def make_integration(client: Client, name: str = "OpenAI", **overrides) -> Integ
         "integration_subtype": "embedding",
         "integration_name": name,
         "configuration": {"provider": "openai"},
+        "model_config": {"model_name": "text-embedding-3-small"},
         "credentials": {"api_key": "sk-test-" + "x" * 40},
     }
     fields.update(overrides)

@@ -108,7 +108,7 @@ class SentenceTransformersProvider(BaseProvider):
 
         started = time.perf_counter()
         try:
-            dims = self.model.get_sentence_embedding_dimension()
+            dims = self.model.get_embedding_dimension()
         except PermanentProviderError as exc:
             return CredentialCheck(ok=False, reason=str(exc))
         return CredentialCheck(

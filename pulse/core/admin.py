@@ -8,6 +8,7 @@ import json
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 
 from pulse.core import services
 from pulse.core.crypto import mask_credentials
@@ -117,6 +118,13 @@ class IntegrationAdminForm(forms.ModelForm):
                 client=client, integration_id=self.instance.pk, fallback=cleaned.get("fallback_integration")
             )
         return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()
+        try:
+            services.integration_run_validators(self.instance)
+        except ValidationError as exc:
+            self.add_error(None, exc)
 
     def save(self, commit=True):
         if self.cleaned_data.get("replace_credentials") is not None:

@@ -1,5 +1,6 @@
 """Writes of the core domain: integrations and secret rotation."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.apps import apps
@@ -12,6 +13,21 @@ from pulse.core.fields import EncryptedJSONField
 from pulse.core.models import Client, Integration
 
 MAX_FALLBACK_CHAIN = 10
+
+# Apps add rules for integrations they understand (ai: providers and embedding dimensions)
+# without core importing them. A validator gets the unsaved integration and raises ValidationError.
+_validators: list[Callable[[Integration], None]] = []
+
+
+def register_integration_validator(validator: Callable[[Integration], None]) -> None:
+    if validator not in _validators:
+        _validators.append(validator)
+
+
+def integration_run_validators(integration: Integration) -> None:
+    for validator in _validators:
+        validator(integration)
+
 
 _EDITABLE_FIELDS = (
     "integration_type",
@@ -121,6 +137,7 @@ def integration_create(*, client: Client, credentials: dict | None = None, **dat
     _validate_credentials(credentials or {}, allow_null=False)
     integration_validate_fallback(client=client, integration_id=None, fallback=data.get("fallback_integration"))
     integration = Integration(client=client, credentials=credentials or {}, **data)
+    integration_run_validators(integration)
     integration.save()
     return integration
 
@@ -151,6 +168,7 @@ def integration_update(
             else:
                 merged[key] = value
         integration.credentials = merged
+    integration_run_validators(integration)
     integration.save()
     return integration
 

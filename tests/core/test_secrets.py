@@ -45,7 +45,13 @@ def test_the_key_never_appears_in_api_responses_or_logs(admin_a, api_as, api_key
 
     created = api.post(
         "/api/v1/integrations/",
-        {"integration_type": "ai_model", "integration_name": "OpenAI", "credentials": {"api_key": api_key}},
+        {
+            "integration_type": "ai_model",
+            "integration_name": "OpenAI",
+            "credentials": {"api_key": api_key},
+            "configuration": {"provider": "openai"},
+            "model_config": {"model_name": "text-embedding-3-small"},
+        },
         format="json",
     )
     bodies.append(created.content)
@@ -56,7 +62,13 @@ def test_the_key_never_appears_in_api_responses_or_logs(admin_a, api_as, api_key
     bodies.append(
         api.put(
             f"/api/v1/integrations/{pk}/",
-            {"integration_type": "ai_model", "integration_name": "OpenAI", "credentials": {"api_key": api_key}},
+            {
+                "integration_type": "ai_model",
+                "integration_name": "OpenAI",
+                "credentials": {"api_key": api_key},
+                "configuration": {"provider": "openai"},
+                "model_config": {"model_name": "text-embedding-3-small"},
+            },
             format="json",
         ).content
     )
@@ -96,7 +108,7 @@ def test_the_admin_shows_a_masked_value_and_replaces_it_write_only(tenant_a, api
             "integration_name": "OpenAI",
             "base_url": "",
             "configuration": '{"provider": "openai"}',
-            "model_config": "{}",
+            "model_config": '{"model_name": "text-embedding-3-small"}',
             "performance_config": "{}",
             "active": "on",
             "replace_credentials": f'{{"api_key": "{new_key}"}}',

@@ -1,0 +1,80 @@
+"""Tenant cost limits (`client_ai_configuration`, category `cost_limits`).
+
+    {"daily_usd": 5, "monthly_usd": 100, "action": "block" | "fallback_local"}
+
+Checked before every paid call by the execution path, which every entry point goes through.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from ai.models import AIUsageTracking, ClientAIConfiguration
+from pulse.core.models import Client
+
+ACTIONS = ("block", "fallback_local")
+
+
+class BudgetExceededError(Exception):
+    """A paid call was refused because the tenant's budget is used up."""
+
+    permanent = True
+
+    def __init__(self, message: str, *, action: str):
+        super().__init__(message)
+        self.action = action
+
+
+@dataclass(frozen=True)
+class BudgetStatus:
+    daily_limit: Decimal | None
+    monthly_limit: Decimal | None
+    spent_today: Decimal
+    spent_this_month: Decimal
+    action: str
+
+    @property
+    def exceeded(self) -> str | None:
+        """Which limit is reached ('daily' or 'monthly'), or None."""
+        if self.daily_limit is not None and self.spent_today >= self.daily_limit:
+            return "daily"
+        if self.monthly_limit is not None and self.spent_this_month >= self.monthly_limit:
+            return "monthly"
+        return None
+
+    @property
+    def monthly_remaining(self) -> Decimal | None:
+        return None if self.monthly_limit is None else max(self.monthly_limit - self.spent_this_month, Decimal(0))
+
+    @property
+    def daily_remaining(self) -> Decimal | None:
+        return None if self.daily_limit is None else max(self.daily_limit - self.spent_today, Decimal(0))
+
+
+def _limit(value) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def budget_status(*, client: Client, now: datetime | None = None) -> BudgetStatus:
+    now = now or timezone.now()
+    config = (
+        ClientAIConfiguration.objects.for_client(client)
+        .filter(config_category=ClientAIConfiguration.Category.COST_LIMITS)
+        .values_list("configuration", flat=True)
+        .first()
+    ) or {}
+    day_start = datetime.combine(now.astimezone(UTC).date(), time.min, tzinfo=UTC)
+    month_start = day_start.replace(day=1)
+    rows = AIUsageTracking.objects.for_client(client).filter(cost__isnull=False)
+    spent_month = rows.filter(created_at__gte=month_start).aggregate(total=Sum("cost"))["total"] or Decimal(0)
+    spent_day = rows.filter(created_at__gte=day_start).aggregate(total=Sum("cost"))["total"] or Decimal(0)
+    return BudgetStatus(
+        daily_limit=_limit(config.get("daily_usd")),
+        monthly_limit=_limit(config.get("monthly_usd")),
+        spent_today=spent_day,
+        spent_this_month=spent_month,
+        action=config.get("action", "block") if config.get("action") in ACTIONS else "block",
+    )
