@@ -1,0 +1,42 @@
+import json
+from pathlib import Path
+
+from pulse.core.models import Client, Integration
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "providers"
+
+
+def payload(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+def ai_integration(
+    client: Client,
+    name: str,
+    *,
+    provider: str = "openai",
+    model: str = "text-embedding-3-small",
+    subtype: str = "embedding",
+    base_url: str = "",
+    api_key: str = "sk-test-key-0000000000000000",
+    dimensions: int | None = 3,
+    configuration: dict | None = None,
+    performance: dict | None = None,
+    fallback: Integration | None = None,
+    **model_config,
+) -> Integration:
+    config = {"model_name": model, **model_config}
+    if dimensions is not None:
+        config["dimensions"] = dimensions
+    return Integration.objects.create(
+        client=client,
+        integration_type="ai_model",
+        integration_subtype=subtype,
+        integration_name=name,
+        base_url=base_url,
+        credentials={"api_key": api_key} if api_key else {},
+        configuration={"provider": provider, **(configuration or {})},
+        model_config=config,
+        performance_config=performance or {},
+        fallback_integration=fallback,
+    )
