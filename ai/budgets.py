@@ -21,6 +21,8 @@ ACTIONS = ("block", "fallback_local")
 class BudgetExceededError(Exception):
     """A paid call was refused because the tenant's budget is used up."""
 
+    http_status = 402
+
     permanent = True
 
     def __init__(self, message: str, *, action: str):

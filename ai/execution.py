@@ -44,6 +44,8 @@ MAX_CHAIN = 10
 class AIExecutionError(Exception):
     """Every candidate failed. `errors` lists what happened to each, in order."""
 
+    http_status = 502
+
     def __init__(self, message: str, errors: list[str]):
         super().__init__(message + (": " + "; ".join(errors) if errors else ""))
         self.errors = errors
@@ -142,7 +144,7 @@ def fallback_chain(integration: Integration) -> list[Integration]:
     return chain
 
 
-def _is_paid(info: ModelInfo) -> bool:
+def is_paid(info: ModelInfo) -> bool:
     # An unknown price counts as paid: budgets must not be bypassed by an unpriced model.
     return info.input_price_per_1k is None or info.input_price_per_1k > 0 or bool(info.output_price_per_1k)
 
@@ -187,7 +189,7 @@ def _run(
         if until:
             errors.append(f"{candidate.integration_name} cooling down for {until - time.time():.0f}s")
             continue
-        if _is_paid(info):
+        if is_paid(info):
             budget = budget or budget_status(client=client)
             if budget.exceeded:
                 message = f"The {budget.exceeded} AI budget is used up; {candidate.integration_name} was not called."

@@ -1,5 +1,7 @@
 """From an `ai_model` integration row to the plain ProviderConfig and ModelInfo adapters use."""
 
+from dataclasses import replace
+
 from ai.catalog import model_info
 from ai.providers.base import ModelInfo, ProviderConfig
 from pulse.core.models import Integration
@@ -32,9 +34,21 @@ def provider_config_for(integration: Integration) -> ProviderConfig:
     )
 
 
+_SUBTYPE_CAPABILITIES = {
+    Integration.Subtype.EMBEDDING: ("embedding",),
+    Integration.Subtype.LLM: ("text_generation", "analysis"),
+    Integration.Subtype.GATEWAY: ("text_generation", "analysis"),
+}
+
+
 def model_info_for(integration: Integration) -> ModelInfo:
+    """Catalog facts for the integration's model, with its overrides; a model the catalog does not
+    know takes its capabilities from the integration's subtype."""
     model_config = integration.model_config or {}
-    return model_info(provider=integration.provider, model=model_config.get("model_name", ""), overrides=model_config)
+    info = model_info(provider=integration.provider, model=model_config.get("model_name", ""), overrides=model_config)
+    if not info.capabilities:
+        info = replace(info, capabilities=_SUBTYPE_CAPABILITIES.get(integration.integration_subtype, ()))
+    return info
 
 
 def embedding_dimensions(integration: Integration) -> int | None:

@@ -1,6 +1,8 @@
 import json
 from pathlib import Path
 
+import httpx
+
 from pulse.core.models import Client, Integration
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "providers"
@@ -40,3 +42,15 @@ def ai_integration(
         performance_config=performance or {},
         fallback_integration=fallback,
     )
+
+
+def openai_embeddings_reply(request: httpx.Request) -> httpx.Response:
+    """An embeddings response with one vector per input, in OpenAI's documented shape."""
+    texts = json.loads(request.content)["input"]
+    base = payload("openai_embeddings.json")
+    vectors = [item["embedding"] for item in base["data"]]
+    base["data"] = [
+        {"object": "embedding", "index": i, "embedding": vectors[i % len(vectors)]} for i in range(len(texts))
+    ]
+    base["usage"] = {"prompt_tokens": 6 * len(texts), "total_tokens": 6 * len(texts)}
+    return httpx.Response(200, json=base)

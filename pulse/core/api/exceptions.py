@@ -2,10 +2,16 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
 def exception_handler(exc, context):
+    # Domain errors of other apps declare their status (e.g. a budget refusal is 402) so that core
+    # need not import them.
+    status = getattr(exc, "http_status", None)
+    if isinstance(status, int):
+        return Response({"detail": str(exc), "error": type(exc).__name__}, status=status)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail=detail)

@@ -1,0 +1,188 @@
+from rest_framework import serializers
+
+from ai.catalog import CAPABILITIES
+from ai.provider_config import model_info_for
+from ai.providers.registry import PROVIDERS
+from ai.selectors import RANGES
+from pulse.core.api.serializers import TenantIntegrationField
+from pulse.core.crypto import mask_secret
+from pulse.core.models import Integration
+
+
+class ModelInfoSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    provider = serializers.CharField()
+    dimensions = serializers.IntegerField(allow_null=True)
+    max_tokens = serializers.IntegerField(allow_null=True)
+    input_price_per_1k = serializers.FloatField(allow_null=True, help_text="USD; null = unknown price")
+    output_price_per_1k = serializers.FloatField(allow_null=True)
+    capabilities = serializers.ListField(child=serializers.CharField())
+    tier = serializers.CharField()
+
+
+class ModelsQuerySerializer(serializers.Serializer):
+    capability = serializers.ChoiceField(choices=CAPABILITIES, required=False)
+    provider = serializers.ChoiceField(choices=sorted(PROVIDERS), required=False)
+
+
+class ProviderInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    provider = serializers.ChoiceField(choices=sorted(PROVIDERS))
+    subtype = serializers.ChoiceField(
+        choices=[Integration.Subtype.EMBEDDING, Integration.Subtype.LLM, Integration.Subtype.GATEWAY], required=False
+    )
+    model_name = serializers.CharField(max_length=200)
+    base_url = serializers.URLField(required=False, allow_blank=True)
+    api_key = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        trim_whitespace=True,
+        help_text="Write-only; responses show it masked.",
+    )
+    api_version = serializers.CharField(required=False, allow_blank=True, help_text="Azure OpenAI api-version")
+    deployment = serializers.CharField(required=False, allow_blank=True, help_text="Azure OpenAI deployment name")
+    model_path = serializers.CharField(required=False, allow_blank=True, help_text="Local model folder")
+    organization = serializers.CharField(required=False, allow_blank=True)
+    dimensions = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=65536)
+    max_tokens = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    input_price_per_1k = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    output_price_per_1k = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    batch_size = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2048)
+    timeout_seconds = serializers.FloatField(required=False, allow_null=True, min_value=1, max_value=600)
+    max_retries = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10)
+    fallback_integration = TenantIntegrationField(required=False, allow_null=True)
+    active = serializers.BooleanField(required=False)
+
+
+class ProviderOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="integration_name")
+    provider = serializers.CharField()
+    subtype = serializers.CharField(source="integration_subtype")
+    model_name = serializers.SerializerMethodField()
+    base_url = serializers.CharField()
+    api_key = serializers.SerializerMethodField(help_text="Masked; never the key.")
+    api_version = serializers.SerializerMethodField()
+    deployment = serializers.SerializerMethodField()
+    model_path = serializers.SerializerMethodField()
+    model = serializers.SerializerMethodField()
+    batch_size = serializers.SerializerMethodField()
+    timeout_seconds = serializers.SerializerMethodField()
+    last_test = serializers.SerializerMethodField()
+    fallback_integration = serializers.IntegerField(source="fallback_integration_id", allow_null=True)
+    active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    last_updated_at = serializers.DateTimeField()
+
+    def get_model_name(self, obj) -> str:
+        return obj.model_config.get("model_name", "")
+
+    def get_api_key(self, obj) -> str:
+        return mask_secret(obj.credentials.get("api_key"))
+
+    def get_api_version(self, obj) -> str:
+        return obj.configuration.get("api_version", "")
+
+    def get_deployment(self, obj) -> str:
+        return obj.configuration.get("deployment", "")
+
+    def get_model_path(self, obj) -> str:
+        return obj.configuration.get("model_path", "")
+
+    @staticmethod
+    def _info(obj):
+        return model_info_for(obj)
+
+    def get_model(self, obj) -> ModelInfoSerializer:
+        return ModelInfoSerializer(self._info(obj)).data
+
+    def get_batch_size(self, obj) -> int | None:
+        return obj.performance_config.get("batch_size")
+
+    def get_timeout_seconds(self, obj) -> float | None:
+        return obj.performance_config.get("timeout_seconds")
+
+    def get_last_test(self, obj) -> dict | None:
+        return obj.performance_config.get("last_test")
+
+
+class ProviderTestOutputSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    latency_ms = serializers.FloatField()
+    reason = serializers.CharField(allow_blank=True)
+    dimensions = serializers.IntegerField(allow_null=True)
+    sample = serializers.CharField(allow_blank=True)
+    model = serializers.CharField(allow_blank=True)
+
+
+class EmbeddingsInputSerializer(serializers.Serializer):
+    texts = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False), min_length=1, max_length=256
+    )
+    provider_id = TenantIntegrationField(required=False, allow_null=True, help_text="Default: the routed provider")
+
+
+class EmbeddingsOutputSerializer(serializers.Serializer):
+    vectors = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
+    dimensions = serializers.IntegerField()
+    model = serializers.CharField()
+    provider = serializers.CharField()
+    provider_id = serializers.IntegerField()
+    attempts = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.CharField(), help_text="Failures before the answer (fallbacks)")
+
+
+class UsageQuerySerializer(serializers.Serializer):
+    range = serializers.ChoiceField(choices=sorted(RANGES), default="30d")
+
+
+class UsageTotalsSerializer(serializers.Serializer):
+    requests = serializers.IntegerField()
+    failures = serializers.IntegerField()
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+    total_tokens = serializers.IntegerField()
+    cost = serializers.DecimalField(max_digits=18, decimal_places=8, help_text="USD, priced calls only")
+    unpriced_requests = serializers.IntegerField()
+    average_cost_per_request = serializers.DecimalField(max_digits=18, decimal_places=8, allow_null=True)
+
+
+class UsageProviderSerializer(UsageTotalsSerializer):
+    provider = serializers.CharField()
+
+
+class UsageDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    requests = serializers.IntegerField()
+    total_tokens = serializers.IntegerField()
+    cost = serializers.DecimalField(max_digits=18, decimal_places=8)
+
+
+class BudgetSerializer(serializers.Serializer):
+    daily_limit = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
+    monthly_limit = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
+    spent_today = serializers.DecimalField(max_digits=18, decimal_places=8)
+    spent_this_month = serializers.DecimalField(max_digits=18, decimal_places=8)
+    daily_remaining = serializers.DecimalField(max_digits=18, decimal_places=8, allow_null=True)
+    monthly_remaining = serializers.DecimalField(max_digits=18, decimal_places=8, allow_null=True)
+    action = serializers.CharField()
+    exceeded = serializers.CharField(allow_null=True)
+
+
+class UsageSummarySerializer(serializers.Serializer):
+    range = serializers.CharField()
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+    totals = UsageTotalsSerializer()
+    providers = UsageProviderSerializer(many=True)
+    daily = UsageDaySerializer(many=True)
+    budget = BudgetSerializer()
+
+
+class KeyInfoSerializer(serializers.Serializer):
+    provider_id = serializers.IntegerField()
+    spend = serializers.DecimalField(max_digits=18, decimal_places=8, allow_null=True)
+    max_budget = serializers.DecimalField(max_digits=18, decimal_places=8, allow_null=True)
+    key_alias = serializers.CharField(allow_blank=True)
+    models = serializers.ListField(child=serializers.CharField())

@@ -1,0 +1,103 @@
+"""Reads of the AI area: providers, the model catalog, and usage summaries from the ledger."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.http import Http404
+from django.utils import timezone
+
+from ai.budgets import budget_status
+from ai.models import AIUsageTracking
+from pulse.core.models import Client, Integration
+
+RANGES = {"1d": 1, "7d": 7, "30d": 30, "90d": 90}
+
+
+def provider_list(*, client: Client) -> QuerySet[Integration]:
+    return (
+        Integration.objects.for_client(client)
+        .filter(integration_type=Integration.Type.AI_MODEL)
+        .select_related("fallback_integration")
+        .order_by("integration_name", "id")
+    )
+
+
+def provider_get(*, client: Client, provider_id) -> Integration:
+    try:
+        return provider_list(client=client).get(pk=provider_id)
+    except (Integration.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such provider.") from None
+
+
+def _aggregates() -> dict:
+    # Named *_sum where a plain name would shadow the model field in the filters beside it.
+    return {
+        "requests": Count("id"),
+        "failures": Count("id", filter=Q(success=False)),
+        "input_tokens_sum": Sum("input_tokens"),
+        "output_tokens_sum": Sum("output_tokens"),
+        "total_tokens_sum": Sum("total_tokens"),
+        "cost_sum": Sum("cost"),
+        "priced_requests": Count("id", filter=Q(cost__isnull=False)),
+        "unpriced_requests": Count("id", filter=Q(cost_unpriced=True)),
+    }
+
+
+def _clean(totals: dict) -> dict:
+    out = {key.removesuffix("_sum"): (value or 0) for key, value in totals.items()}
+    out["cost"] = Decimal(out["cost"])
+    priced = out.pop("priced_requests")
+    # The average covers calls with a known price only: unpriced calls are counted, not guessed.
+    out["average_cost_per_request"] = (out["cost"] / priced).quantize(Decimal("0.00000001")) if priced else None
+    return out
+
+
+def usage_summary(*, client: Client, range_key: str) -> dict:
+    days = RANGES[range_key]
+    now = timezone.now()
+    since = now - timedelta(days=days)
+    rows = AIUsageTracking.objects.for_client(client).filter(created_at__gte=since)
+    totals = _clean(rows.aggregate(**_aggregates()))
+    providers = [
+        {"provider": row.pop("provider"), **_clean(row)}
+        for row in rows.values("provider").annotate(**_aggregates()).order_by("provider")
+    ]
+    by_day = {
+        row["day"]: row
+        for row in rows.annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(requests=Count("id"), total_tokens_sum=Sum("total_tokens"), cost_sum=Sum("cost"))
+    }
+    daily = []
+    for offset in range(days, -1, -1):
+        day = (now - timedelta(days=offset)).date()
+        row = by_day.get(day, {})
+        daily.append(
+            {
+                "date": day,
+                "requests": row.get("requests", 0),
+                "total_tokens": row.get("total_tokens_sum") or 0,
+                "cost": Decimal(row.get("cost_sum") or 0),
+            }
+        )
+    budget = budget_status(client=client, now=now)
+    return {
+        "range": range_key,
+        "since": since,
+        "until": now,
+        "totals": totals,
+        "providers": providers,
+        "daily": daily,
+        "budget": {
+            "daily_limit": budget.daily_limit,
+            "monthly_limit": budget.monthly_limit,
+            "spent_today": budget.spent_today,
+            "spent_this_month": budget.spent_this_month,
+            "daily_remaining": budget.daily_remaining,
+            "monthly_remaining": budget.monthly_remaining,
+            "action": budget.action,
+            "exceeded": budget.exceeded,
+        },
+    }
