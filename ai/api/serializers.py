@@ -186,3 +186,13 @@ class KeyInfoSerializer(serializers.Serializer):
     max_budget = serializers.DecimalField(max_digits=18, decimal_places=8, allow_null=True)
     key_alias = serializers.CharField(allow_blank=True)
     models = serializers.ListField(child=serializers.CharField())
+
+
+class ConfigImportSerializer(serializers.Serializer):
+    yaml = serializers.CharField(help_text="The YAML document from config/export")
+
+
+class ImportReportSerializer(serializers.Serializer):
+    created = serializers.ListField(child=serializers.CharField())
+    updated = serializers.ListField(child=serializers.CharField())
+    needs_secrets = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))

@@ -10,5 +10,7 @@ urlpatterns = [
     path("providers/<int:provider_id>/test/", views.ProviderTestView.as_view(), name="ai-provider-test"),
     path("embeddings/", views.EmbeddingsView.as_view(), name="ai-embeddings"),
     path("usage/summary/", views.UsageSummaryView.as_view(), name="ai-usage-summary"),
+    path("config/export/", views.ConfigExportView.as_view(), name="ai-config-export"),
+    path("config/import/", views.ConfigImportView.as_view(), name="ai-config-import"),
     path("gateway/key-info/", views.GatewayKeyInfoView.as_view(), name="ai-gateway-key-info"),
 ]

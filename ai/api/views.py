@@ -2,6 +2,8 @@
 
 from dataclasses import asdict
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -11,6 +13,7 @@ from rest_framework.views import APIView
 from ai import selectors, services
 from ai.api import serializers as s
 from ai.catalog import catalog_models
+from ai.pipeline_config import ai_config_export, ai_config_import
 from ai.provider_config import provider_config_for
 from ai.providers.gateway import CustomGatewayProvider
 from pulse.core.api.views import TenantAPIMixin
@@ -137,3 +140,21 @@ class GatewayKeyInfoView(TenantAPIMixin, APIView):
             raise ValidationError({"provider_id": "No custom gateway provider is configured."})
         info = CustomGatewayProvider(provider_config_for(gateway)).key_info()
         return Response(s.KeyInfoSerializer({"provider_id": gateway.pk, **asdict(info)}).data)
+
+
+class ConfigExportView(TenantAPIMixin, APIView):
+    """The tenant's AI setup as YAML; secrets are named, never included."""
+
+    @extend_schema(responses={(200, "application/yaml"): OpenApiTypes.STR})
+    def get(self, request):
+        return HttpResponse(ai_config_export(client=self.client), content_type="application/yaml; charset=utf-8")
+
+
+class ConfigImportView(TenantAPIMixin, APIView):
+    """Apply a YAML setup (validated as a whole; nothing changes if any part is invalid)."""
+
+    @extend_schema(request=s.ConfigImportSerializer, responses=s.ImportReportSerializer)
+    def post(self, request):
+        data = _valid(s.ConfigImportSerializer, request.data)
+        report = ai_config_import(client=self.client, text=data["yaml"])
+        return Response(s.ImportReportSerializer(asdict(report)).data)

@@ -1,0 +1,188 @@
+"""A tenant's AI setup as a YAML file (in the spirit of WrenAI's pipeline config).
+
+Export writes providers (never their secrets: only the names of the secrets they need), which
+provider serves each role, the routing preference and the cost limits. Import validates the
+whole file first, then applies it in one transaction: providers are created or updated by name,
+fallbacks and roles resolved by name. Secrets must then be set per provider (the import reports
+which).
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ai.budgets import ACTIONS
+from ai.models import ClientAIConfiguration
+from ai.providers.registry import PROVIDERS
+from ai.routing import PREFERENCES, ROLES, models_configuration
+from ai.selectors import provider_list
+from pulse.core import services as core_services
+from pulse.core.models import Client, Integration
+
+VERSION = 1
+CONFIG_KEYS = ("api_version", "deployment", "model_path", "organization")
+MODEL_KEYS = (
+    "dimensions",
+    "max_tokens",
+    "input_price_per_1k",
+    "output_price_per_1k",
+    "send_dimensions",
+    "tier",
+    "capabilities",
+)
+PERFORMANCE_KEYS = ("batch_size", "timeout_seconds", "max_retries")
+SUBTYPES = ("embedding", "llm", "gateway")
+LIMIT_KEYS = ("daily_usd", "monthly_usd", "action")
+
+
+def _pick(source: dict, keys: tuple[str, ...]) -> dict:
+    return {key: source[key] for key in keys if source.get(key) not in (None, "")}
+
+
+def ai_config_export(*, client: Client) -> str:
+    providers = list(provider_list(client=client))
+    names = {p.pk: p.integration_name for p in providers}
+    models = models_configuration(client)
+    limits = (
+        ClientAIConfiguration.objects.for_client(client)
+        .filter(config_category=ClientAIConfiguration.Category.COST_LIMITS)
+        .values_list("configuration", flat=True)
+        .first()
+    ) or {}
+    document: dict[str, Any] = {
+        "version": VERSION,
+        "providers": [
+            {
+                "name": p.integration_name,
+                "provider": p.provider,
+                "subtype": p.integration_subtype,
+                "model_name": p.model_config.get("model_name", ""),
+                "base_url": p.base_url,
+                "configuration": _pick(p.configuration, CONFIG_KEYS),
+                "model": _pick(p.model_config, MODEL_KEYS),
+                "performance": _pick(p.performance_config, PERFORMANCE_KEYS),
+                "fallback": names.get(p.fallback_integration_id),
+                "active": p.active,
+                "secrets": sorted(p.credentials),
+            }
+            for p in providers
+        ],
+        "pipeline": {
+            **{role: names[models[role]] for role in ROLES if models.get(role) in names},
+            "preference": models.get("preference", "balanced"),
+        },
+        "cost_limits": _pick(limits, LIMIT_KEYS),
+    }
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    needs_secrets: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _parse(text: str) -> dict:
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValidationError({"yaml": f"Not valid YAML: {exc}"}) from None
+    errors: dict[str, str] = {}
+    if not isinstance(document, dict):
+        raise ValidationError({"yaml": "The file must be a mapping with 'version' and 'providers'."})
+    if document.get("version") != VERSION:
+        errors["version"] = f"Must be {VERSION}."
+    providers = document.get("providers") or []
+    if not isinstance(providers, list):
+        raise ValidationError({"providers": "Must be a list."})
+    names = []
+    for i, entry in enumerate(providers):
+        where = f"providers[{i}]"
+        if not isinstance(entry, dict):
+            errors[where] = "Must be a mapping."
+            continue
+        if not entry.get("name"):
+            errors[f"{where}.name"] = "Required."
+        names.append(entry.get("name"))
+        if entry.get("provider") not in PROVIDERS:
+            errors[f"{where}.provider"] = f"Must be one of: {', '.join(sorted(PROVIDERS))}."
+        if not entry.get("model_name"):
+            errors[f"{where}.model_name"] = "Required."
+        if entry.get("subtype", "embedding") not in SUBTYPES:
+            errors[f"{where}.subtype"] = f"Must be one of: {', '.join(SUBTYPES)}."
+        for key in ("configuration", "model", "performance"):
+            if not isinstance(entry.get(key) or {}, dict):
+                errors[f"{where}.{key}"] = "Must be a mapping."
+    if len(set(names)) != len(names):
+        errors["providers"] = "Provider names must be unique."
+    known = set(names)
+    for i, entry in enumerate(providers):
+        if isinstance(entry, dict) and entry.get("fallback") and entry["fallback"] not in known:
+            errors[f"providers[{i}].fallback"] = f"No provider named '{entry['fallback']}' in this file."
+    pipeline = document.get("pipeline") or {}
+    for role, name in pipeline.items():
+        if role == "preference":
+            if name not in PREFERENCES:
+                errors["pipeline.preference"] = f"Must be one of: {', '.join(PREFERENCES)}."
+        elif role not in ROLES:
+            errors[f"pipeline.{role}"] = f"Unknown role; roles are: {', '.join(ROLES)}."
+        elif name not in known:
+            errors[f"pipeline.{role}"] = f"No provider named '{name}' in this file."
+    limits = document.get("cost_limits") or {}
+    if limits.get("action") not in (None, *ACTIONS):
+        errors["cost_limits.action"] = f"Must be one of: {', '.join(ACTIONS)}."
+    if errors:
+        raise ValidationError(errors)
+    return document
+
+
+@transaction.atomic
+def ai_config_import(*, client: Client, text: str) -> ImportReport:
+    document = _parse(text)
+    report = ImportReport()
+    existing = {p.integration_name: p for p in provider_list(client=client)}
+    saved: dict[str, Integration] = {}
+    for entry in document.get("providers") or []:
+        fields = {
+            "integration_subtype": entry.get("subtype", "embedding"),
+            "base_url": entry.get("base_url") or "",
+            "configuration": {"provider": entry["provider"], **_pick(entry.get("configuration") or {}, CONFIG_KEYS)},
+            "model_config": {"model_name": entry["model_name"], **_pick(entry.get("model") or {}, MODEL_KEYS)},
+            "performance_config": _pick(entry.get("performance") or {}, PERFORMANCE_KEYS),
+            "active": bool(entry.get("active", True)),
+            "fallback_integration": None,  # resolved below, once every provider exists
+        }
+        current = existing.get(entry["name"])
+        if current is None:
+            saved[entry["name"]] = core_services.integration_create(
+                client=client, integration_type=Integration.Type.AI_MODEL, integration_name=entry["name"], **fields
+            )
+            report.created.append(entry["name"])
+        else:
+            saved[entry["name"]] = core_services.integration_update(integration=current, **fields)
+            report.updated.append(entry["name"])
+        missing = sorted(set(entry.get("secrets") or []) - set(saved[entry["name"]].credentials))
+        if missing:
+            report.needs_secrets[entry["name"]] = missing
+    for entry in document.get("providers") or []:
+        if entry.get("fallback"):
+            core_services.integration_update(
+                integration=saved[entry["name"]], fallback_integration=saved[entry["fallback"]]
+            )
+    pipeline = document.get("pipeline") or {}
+    models = {role: saved[name].pk for role, name in pipeline.items() if role != "preference"}
+    models["preference"] = pipeline.get("preference", "balanced")
+    ClientAIConfiguration.objects.update_or_create(
+        client=client, config_category=ClientAIConfiguration.Category.MODELS, defaults={"configuration": models}
+    )
+    if document.get("cost_limits"):
+        ClientAIConfiguration.objects.update_or_create(
+            client=client,
+            config_category=ClientAIConfiguration.Category.COST_LIMITS,
+            defaults={"configuration": _pick(document["cost_limits"], LIMIT_KEYS)},
+        )
+    return report
