@@ -122,6 +122,14 @@ class BaseProvider:
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
 
+    @property
+    def model_info(self) -> ModelInfo:
+        """Catalog facts for the configured model (dimensions and token limit from the config win)."""
+        from ai.catalog import model_info
+
+        overrides = {"dimensions": self.config.dimensions, "max_tokens": self.config.max_input_tokens}
+        return model_info(provider=self.key, model=self.config.model, overrides=overrides)
+
     def embed(self, texts: list[str]) -> EmbeddingResult:
         raise CapabilityError(f"{self.key} ({self.config.model}) does not produce embeddings.")
 

@@ -15,10 +15,13 @@ from tests.ai.factories import ai_integration, payload
 pytestmark = pytest.mark.django_db
 
 
-def test_every_registered_provider_imports():
+def test_every_registered_provider_imports_and_describes_its_model():
     for key in PROVIDERS:
         provider = build_provider(ProviderConfig(provider=key, model="m"))
         assert provider.key == key
+        assert provider.model_info.input_price_per_1k is None  # unknown model: unknown price, not $0
+    minilm = build_provider(ProviderConfig(provider="sentence_transformers", model="all-MiniLM-L6-v2")).model_info
+    assert (minilm.dimensions, minilm.input_price_per_1k, minilm.tier) == (384, 0, "fast")
 
 
 def test_azure_uses_the_deployment_url_api_version_and_api_key_header(tenant_a, respx_mock):
