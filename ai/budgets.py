@@ -62,12 +62,9 @@ def _limit(value) -> Decimal | None:
 
 def budget_status(*, client: Client, now: datetime | None = None) -> BudgetStatus:
     now = now or timezone.now()
-    config = (
-        ClientAIConfiguration.objects.for_client(client)
-        .filter(config_category=ClientAIConfiguration.Category.COST_LIMITS)
-        .values_list("configuration", flat=True)
-        .first()
-    ) or {}
+    config = ClientAIConfiguration.objects.for_client(client).configuration_of(
+        ClientAIConfiguration.Category.COST_LIMITS
+    )
     day_start = datetime.combine(now.astimezone(UTC).date(), time.min, tzinfo=UTC)
     month_start = day_start.replace(day=1)
     rows = AIUsageTracking.objects.for_client(client).filter(cost__isnull=False)

@@ -173,6 +173,24 @@ def _run(
     errors: list[str] = []
     attempts_total = 0
     chain = fallback_chain(integration)
+
+    def record_failure(candidate: Integration, info: ModelInfo, latency_ms: float, error_class: str) -> None:
+        # Failed and refused calls are billed nothing by the vendors: cost 0, not unknown.
+        usage_record(
+            client=client,
+            integration=candidate,
+            provider=candidate.provider,
+            operation=operation,
+            model_name=info.name,
+            input_count=input_count,
+            usage=Usage(),
+            cost=Decimal(0),
+            latency_ms=latency_ms,
+            success=False,
+            error_class=error_class,
+            metadata=metadata,
+        )
+
     budget = None
     index = 0
     while index < len(chain):
@@ -193,20 +211,7 @@ def _run(
             budget = budget or budget_status(client=client)
             if budget.exceeded:
                 message = f"The {budget.exceeded} AI budget is used up; {candidate.integration_name} was not called."
-                usage_record(
-                    client=client,
-                    integration=candidate,
-                    provider=candidate.provider,
-                    operation=operation,
-                    model_name=info.name,
-                    input_count=input_count,
-                    usage=Usage(),
-                    cost=Decimal(0),
-                    latency_ms=0,
-                    success=False,
-                    error_class="BudgetExceeded",
-                    metadata=metadata,
-                )
+                record_failure(candidate, info, 0, "BudgetExceeded")
                 local = (
                     _local_embedding_integration(client, expect_dimensions or info.dimensions)
                     if budget.action == "fallback_local" and operation == "embedding"
@@ -234,21 +239,7 @@ def _run(
             try:
                 result, usage, model_name = call(provider, info)
             except ProviderError as exc:
-                latency = (time.perf_counter() - started) * 1000
-                usage_record(
-                    client=client,
-                    integration=candidate,
-                    provider=candidate.provider,
-                    operation=operation,
-                    model_name=info.name,
-                    input_count=input_count,
-                    usage=Usage(),
-                    cost=Decimal(0),
-                    latency_ms=latency,
-                    success=False,
-                    error_class=type(exc).__name__,
-                    metadata=metadata,
-                )
+                record_failure(candidate, info, (time.perf_counter() - started) * 1000, type(exc).__name__)
                 errors.append(f"{candidate.integration_name}: {exc}")
                 if exc.permanent:
                     break

@@ -2,7 +2,14 @@
 
 from django.db import models
 
-from pulse.core.tenancy import TenantOwnedModel
+from pulse.core.tenancy import TenantOwnedModel, TenantQuerySet
+
+
+class ClientAIConfigurationQuerySet(TenantQuerySet):
+    def configuration_of(self, category: str) -> dict:
+        """The configuration dict of one category ({} when the tenant has none)."""
+        row = self.filter(config_category=category).values_list("configuration", flat=True).first()
+        return row or {}
 
 
 class ClientAIPreferences(TenantOwnedModel):
@@ -42,6 +49,8 @@ class ClientAIConfiguration(TenantOwnedModel):
     configuration = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClientAIConfigurationQuerySet.as_manager()
 
     class Meta:
         db_table = "client_ai_configuration"

@@ -46,12 +46,9 @@ def ai_config_export(*, client: Client) -> str:
     providers = list(provider_list(client=client))
     names = {p.pk: p.integration_name for p in providers}
     models = models_configuration(client)
-    limits = (
-        ClientAIConfiguration.objects.for_client(client)
-        .filter(config_category=ClientAIConfiguration.Category.COST_LIMITS)
-        .values_list("configuration", flat=True)
-        .first()
-    ) or {}
+    limits = ClientAIConfiguration.objects.for_client(client).configuration_of(
+        ClientAIConfiguration.Category.COST_LIMITS
+    )
     document: dict[str, Any] = {
         "version": VERSION,
         "providers": [

@@ -29,12 +29,7 @@ class NoProviderError(Exception):
 
 
 def models_configuration(client: Client) -> dict:
-    return (
-        ClientAIConfiguration.objects.for_client(client)
-        .filter(config_category=ClientAIConfiguration.Category.MODELS)
-        .values_list("configuration", flat=True)
-        .first()
-    ) or {}
+    return ClientAIConfiguration.objects.for_client(client).configuration_of(ClientAIConfiguration.Category.MODELS)
 
 
 def _capable(client: Client, capability: str) -> list[Integration]:

@@ -98,14 +98,16 @@ def main() -> None:
                 batch = texts[start : start + args.batch_size]
                 out.extend(
                     await loop.run_in_executor(
-                        None, lambda b=batch: model.encode(b, batch_size=args.batch_size, normalize_embeddings=True)
+                        None, lambda b=batch: model.encode(b, batch_size=args.batch_size, normalize_embeddings=True, show_progress_bar=False)
                     )
                 )
             return out
 
         variants = {
             "seeds naive loop": lambda: asyncio.run(naive_loop()),
-            "plain encode": lambda: model.encode(texts, batch_size=args.batch_size, normalize_embeddings=True),
+            "plain encode": lambda: model.encode(
+                texts, batch_size=args.batch_size, normalize_embeddings=True, show_progress_bar=False
+            ),
             "pulse execution path": lambda: execute_embedding(client=client, integration=integration, texts=texts),
         }
         timings: dict[str, list[float]] = {name: [] for name in variants}

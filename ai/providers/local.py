@@ -88,7 +88,9 @@ class SentenceTransformersProvider(BaseProvider):
             raise TransientProviderError(
                 f"sentence_transformers: encoding {len(texts)} texts took longer than {self.config.timeout:.0f}s"
             ) from None
-        tokens = sum(min(self.count_tokens(text), self.max_seq_length) for text in texts)
+        # One batched (Rust) tokenizer call; the tokens the model read, capped at its sequence length.
+        ids = model.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        tokens = sum(min(len(row), self.max_seq_length) for row in ids)
         return EmbeddingResult(vectors=matrix.tolist(), usage=Usage(input_tokens=tokens), model=self.config.model)
 
     def count_tokens(self, text: str) -> int:
