@@ -98,7 +98,10 @@ def main() -> None:
                 batch = texts[start : start + args.batch_size]
                 out.extend(
                     await loop.run_in_executor(
-                        None, lambda b=batch: model.encode(b, batch_size=args.batch_size, normalize_embeddings=True, show_progress_bar=False)
+                        None,
+                        lambda b=batch: model.encode(
+                            b, batch_size=args.batch_size, normalize_embeddings=True, show_progress_bar=False
+                        ),
                     )
                 )
             return out
