@@ -145,3 +145,71 @@ class QdrantVector(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.table_name}#{self.record_id} ({self.vector_type})"
+
+
+class EmbeddingCache(TenantOwnedModel):
+    """Vectors by (model, content hash), so unchanged or repeated text is never embedded twice.
+
+    `vector` holds little-endian float32 values.
+    """
+
+    model_key = models.CharField(max_length=200)
+    content_hash = models.CharField(max_length=64)
+    dimensions = models.PositiveIntegerField()
+    vector = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "ai_embedding_cache"
+        constraints = [
+            models.UniqueConstraint(fields=["client", "model_key", "content_hash"], name="uniq_embedding_cache_entry"),
+        ]
+
+
+class BackfillJob(TenantOwnedModel):
+    """A resumable backfill: what it covers, how far it got, and what failed.
+
+    Progress is committed after every batch, so a killed worker's job continues where it left off.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Finished with failures"
+        CANCELLED = "cancelled", "Cancelled"
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    tables = models.JSONField(default=list, blank=True, help_text="Planned tables in order, with sizes")
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    succeeded = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    current_table = models.CharField(max_length=100, blank=True, default="")
+    current_batch = models.PositiveIntegerField(default=0)
+    cursor = models.JSONField(default=dict, blank=True, help_text="Last committed record id per table")
+    provider = models.CharField(max_length=200, blank=True, default="")
+    last_errors = models.JSONField(default=list, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    worker = models.CharField(max_length=200, blank=True, default="")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "ai_backfill_jobs"
+        indexes = [models.Index(fields=["client", "status"], name="idx_backfill_client_status")]
+
+    def __str__(self) -> str:
+        return f"backfill #{self.pk} ({self.status})"
+
+    @property
+    def eta_seconds(self) -> float | None:
+        if self.status != self.Status.RUNNING or not self.started_at or not self.processed or not self.total:
+            return None
+        from django.utils import timezone
+
+        elapsed = (timezone.now() - self.started_at).total_seconds()
+        return max(elapsed / self.processed * (self.total - self.processed), 0.0)

@@ -5,3 +5,42 @@ class EtlConfig(AppConfig):
     name = "etl"
     verbose_name = "ETL"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # etl → ai, never the other way: the business tables register themselves as vector sources.
+        from ai.vector_sources import VectorSource, register_vector_source
+        from etl import text
+        from etl.models import Commit, PullRequest, WorkItem
+
+        register_vector_source(
+            VectorSource(
+                "work_items",
+                WorkItem,
+                text.work_item_text,
+                text.work_item_fields,
+                priority=10,
+                select_related=("project",),
+                prefetch_related=("comments",),
+            )
+        )
+        register_vector_source(
+            VectorSource(
+                "pull_requests",
+                PullRequest,
+                text.pull_request_text,
+                text.pull_request_fields,
+                priority=10,
+                select_related=("repository",),
+                prefetch_related=("comments", "reviews"),
+            )
+        )
+        register_vector_source(
+            VectorSource(
+                "commits",
+                Commit,
+                text.commit_text,
+                text.commit_fields,
+                priority=8,
+                select_related=("repository",),
+            )
+        )

@@ -194,6 +194,12 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=35 * 60)
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Synced into django-celery-beat's tables at start, where the admin can change them.
+CELERY_BEAT_SCHEDULE = {
+    "backfill-pickup": {"task": "ai.backfill_pickup_task", "schedule": 60.0},
+}
+# A running backfill whose heartbeat is older than this is taken to have lost its worker.
+BACKFILL_STALE_SECONDS = env.int("BACKFILL_STALE_SECONDS", default=120)
 CELERY_TIMEZONE = TIME_ZONE
 
 # Vector store. QDRANT_URL selects a Qdrant server (production); otherwise qdrant-client's

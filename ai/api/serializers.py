@@ -4,6 +4,8 @@ from ai.catalog import CAPABILITIES
 from ai.provider_config import model_info_for
 from ai.providers.registry import PROVIDERS
 from ai.selectors import RANGES
+from ai.vector_sources import is_vector_source
+from ai.vectors.qdrant_store import FILTERABLE
 from pulse.core.api.serializers import TenantIntegrationField
 from pulse.core.crypto import mask_secret
 from pulse.core.models import Integration
@@ -196,3 +198,101 @@ class ImportReportSerializer(serializers.Serializer):
     created = serializers.ListField(child=serializers.CharField())
     updated = serializers.ListField(child=serializers.CharField())
     needs_secrets = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class VectorStoreInputSerializer(serializers.Serializer):
+    table_name = serializers.CharField(max_length=100)
+    record_id = serializers.IntegerField(min_value=1)
+    content = serializers.CharField(max_length=200_000, trim_whitespace=False)
+    vector_type = serializers.CharField(max_length=50, default="content")
+
+    def validate_table_name(self, value: str) -> str:
+        if not is_vector_source(value):
+            raise serializers.ValidationError(f"'{value}' is not a vectorized table.")
+        return value
+
+
+class VectorStoreOutputSerializer(serializers.Serializer):
+    table_name = serializers.CharField()
+    record_id = serializers.IntegerField()
+    point_id = serializers.CharField()
+    collection = serializers.CharField()
+    embedding_model = serializers.CharField()
+    embedding_provider = serializers.CharField()
+    dimensions = serializers.IntegerField()
+    unchanged = serializers.BooleanField()
+
+
+class VectorSearchInputSerializer(serializers.Serializer):
+    query_text = serializers.CharField(max_length=10_000)
+    table_names = serializers.ListField(child=serializers.CharField(), min_length=1, max_length=10)
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=10)
+    score_threshold = serializers.FloatField(min_value=-1, max_value=1, required=False, allow_null=True)
+    filters = serializers.DictField(required=False, default=dict)
+
+    def to_internal_value(self, data):
+        # The design notes send one `table_name`; accept it as a one-element list.
+        if hasattr(data, "get") and "table_names" not in data and data.get("table_name"):
+            data = {**data, "table_names": [data["table_name"]]}
+        return super().to_internal_value(data)
+
+    def validate_table_names(self, value: list[str]) -> list[str]:
+        unknown = [name for name in value if not is_vector_source(name)]
+        if unknown:
+            raise serializers.ValidationError(f"Not vectorized tables: {', '.join(unknown)}.")
+        return value
+
+    def validate_filters(self, value: dict) -> dict:
+        bad = [key for key in value if key not in FILTERABLE]
+        if bad:
+            raise serializers.ValidationError(f"Unknown filter(s) {', '.join(bad)}; allowed: {', '.join(FILTERABLE)}.")
+        return value
+
+
+class VectorSearchHitSerializer(serializers.Serializer):
+    table_name = serializers.CharField()
+    record_id = serializers.IntegerField()
+    score = serializers.FloatField()
+    preview = serializers.CharField()
+    fields = serializers.DictField()
+
+
+class BackfillStartSerializer(serializers.Serializer):
+    tables = serializers.ListField(child=serializers.CharField(), required=False, allow_empty=False)
+
+    def validate_tables(self, value):
+        unknown = [name for name in value if not is_vector_source(name)]
+        if unknown:
+            raise serializers.ValidationError(f"Not vectorized tables: {', '.join(unknown)}.")
+        return value
+
+
+class BackfillJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    tables = serializers.ListField(child=serializers.DictField())
+    total = serializers.IntegerField()
+    processed = serializers.IntegerField()
+    succeeded = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    current_table = serializers.CharField()
+    current_batch = serializers.IntegerField()
+    provider = serializers.CharField()
+    last_errors = serializers.ListField(child=serializers.CharField())
+    percent = serializers.SerializerMethodField()
+    eta_seconds = serializers.FloatField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+    def get_percent(self, job) -> float:
+        return round(100.0 * job.processed / job.total, 1) if job.total else 100.0
+
+
+class BackfillPlanSerializer(serializers.Serializer):
+    table = serializers.CharField()
+    total = serializers.IntegerField()
+    missing = serializers.IntegerField(help_text="Records with no vector yet (changed text is found while running)")
+    batch_size = serializers.IntegerField()
+    priority = serializers.IntegerField()

@@ -137,13 +137,14 @@ class LocalQdrantService:
         return self.client.count(name, count_filter=spec.filter, exact=spec.exact if spec.exact is not None else True)
 
     def _query(self, name: str, spec: models.QueryRequest):
+        # Embedded mode is exact search: HNSW parameters mean nothing to it.
         return self.client.query_points(
             name,
             query=spec.query,
             using=spec.using,
             prefetch=spec.prefetch,
             query_filter=spec.filter,
-            search_params=spec.params,
+            search_params=None,
             limit=spec.limit or 10,
             offset=spec.offset,
             with_payload=spec.with_payload if spec.with_payload is not None else False,

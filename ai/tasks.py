@@ -1,0 +1,19 @@
+"""Celery tasks of the AI area: thin wrappers over services."""
+
+from celery import shared_task
+
+from ai.backfill import backfill_pickup, backfill_run
+
+
+@shared_task(bind=True, name="ai.backfill_task", acks_late=True)
+def backfill_task(self, job_id: int) -> dict | None:
+    job = backfill_run(job_id=job_id, worker=f"{self.request.hostname}:{self.request.id}")
+    return None if job is None else {"status": job.status, "processed": job.processed, "failed": job.failed}
+
+
+@shared_task(name="ai.backfill_pickup_task")
+def backfill_pickup_task() -> list[int]:
+    job_ids = backfill_pickup()
+    for job_id in job_ids:
+        backfill_task.delay(job_id)
+    return job_ids

@@ -1,0 +1,225 @@
+"""Vectors for records: store (point and bridge row in one call), search, verify and repair."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from ai.embedding_service import EmbeddedText, active_model, content_hash, embed_texts
+from ai.models import QdrantVector
+from ai.vector_sources import vector_source
+from ai.vectors.base import SearchHit, VectorPoint, collection_name, point_id
+from ai.vectors.stores import get_vector_store
+from pulse.core.models import Client, Integration
+
+PREVIEW_CHARS = 500
+
+
+@dataclass(frozen=True)
+class RecordText:
+    record_id: int
+    text: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StoreResult:
+    stored: int = 0
+    unchanged: int = 0
+    embedded: int = 0
+    cache_hits: int = 0
+    provider: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+def _collection(client: Client, table_name: str, item: EmbeddedText) -> str:
+    return collection_name(
+        client_id=client.pk, table_name=table_name, model=item.model.model, dimensions=item.model.dimensions
+    )
+
+
+def vectors_store_records(
+    *,
+    client: Client,
+    table_name: str,
+    records: list[RecordText],
+    vector_type: str = "content",
+    integration: Integration | None = None,
+    skip_unchanged: bool = True,
+) -> StoreResult:
+    """Embed and store records. A record whose bridge row has the same content hash and model as
+    now is skipped. Points are written before bridge rows (ids are deterministic, so a crash in
+    between leaves nothing a re-run or `vectors_verify --repair` cannot fix)."""
+    result = StoreResult()
+    if not records:
+        return result
+    integration, identity = active_model(client, integration)
+    result.provider = integration.provider
+    bridges = {
+        b.record_id: b
+        for b in QdrantVector.objects.for_client(client).filter(
+            table_name=table_name, vector_type=vector_type, record_id__in=[r.record_id for r in records]
+        )
+    }
+    todo = []
+    for record in records:
+        bridge = bridges.get(record.record_id)
+        if (
+            skip_unchanged
+            and bridge is not None
+            and identity is not None
+            and bridge.content_hash == content_hash(record.text)
+            and bridge.embedding_model == identity.model
+            and bridge.dimensions == identity.dimensions
+        ):
+            result.unchanged += 1
+        else:
+            todo.append(record)
+    if not todo:
+        return result
+    run = embed_texts(client=client, texts=[r.text for r in todo], integration=integration, job_size=len(todo))
+    result.embedded, result.cache_hits, result.errors = run.embedded, run.cache_hits, run.errors
+    store = get_vector_store()
+    by_collection: dict[str, list[VectorPoint]] = {}
+    for record, item in zip(todo, run.items, strict=True):
+        collection = _collection(client, table_name, item)
+        payload = {**record.fields, "model": item.model.model, "content_preview": record.text[:PREVIEW_CHARS]}
+        by_collection.setdefault(collection, []).append(
+            VectorPoint(
+                point_id(
+                    client_id=client.pk, table_name=table_name, record_id=record.record_id, vector_type=vector_type
+                ),
+                client.pk,
+                table_name,
+                record.record_id,
+                vector_type,
+                item.vector,
+                payload,
+            )
+        )
+        store.ensure_collection(collection, dimensions=item.model.dimensions)
+    for collection, points in by_collection.items():
+        store.upsert(collection, points)
+    stale: dict[str, list[str]] = {}
+    with transaction.atomic():
+        for record, item in zip(todo, run.items, strict=True):
+            collection = _collection(client, table_name, item)
+            pid = point_id(
+                client_id=client.pk, table_name=table_name, record_id=record.record_id, vector_type=vector_type
+            )
+            old = bridges.get(record.record_id)
+            if old is not None and old.collection != collection:
+                stale.setdefault(old.collection, []).append(str(old.point_id))
+            QdrantVector.objects.update_or_create(
+                client=client,
+                table_name=table_name,
+                record_id=record.record_id,
+                vector_type=vector_type,
+                defaults={
+                    "collection": collection,
+                    "point_id": pid,
+                    "embedding_model": item.model.model,
+                    "embedding_provider": item.model.provider,
+                    "dimensions": item.model.dimensions,
+                    "content_hash": item.content_hash,
+                },
+            )
+    for collection, ids in stale.items():  # the model changed: the old space's point goes
+        store.delete(collection, client_id=client.pk, point_ids=ids)
+    result.stored = len(todo)
+    return result
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    table_name: str
+    record_id: int
+    score: float
+    preview: str
+    fields: dict[str, Any]
+
+
+def vectors_search(
+    *,
+    client: Client,
+    query_text: str,
+    table_names: list[str],
+    limit: int = 10,
+    score_threshold: float | None = None,
+    filters: dict[str, Any] | None = None,
+    exclude_record_ids: list[int] | None = None,
+    hydrate: bool = True,
+) -> list[SearchResult]:
+    sources = [vector_source(name) for name in table_names]  # UnknownVectorSourceError for a bad name
+    item = embed_texts(client=client, texts=[query_text]).items[0]
+    store = get_vector_store()
+    hits: list[SearchHit] = []
+    for source in sources:
+        hits.extend(
+            store.search(
+                _collection(client, source.table_name, item),
+                client_id=client.pk,
+                vector=item.vector,
+                limit=limit,
+                score_threshold=score_threshold,
+                filters=filters,
+                exclude_record_ids=exclude_record_ids,
+            )
+        )
+    hits = sorted(hits, key=lambda h: h.score, reverse=True)[:limit]
+    fields: dict[tuple[str, int], dict] = {}
+    if hydrate:
+        for source in sources:
+            ids = [h.record_id for h in hits if h.table_name == source.table_name]
+            for record in source.queryset(client).filter(pk__in=ids):
+                fields[(source.table_name, record.pk)] = source.fields(record)
+    return [
+        SearchResult(
+            h.table_name,
+            h.record_id,
+            h.score,
+            h.payload.get("content_preview", ""),
+            fields.get((h.table_name, h.record_id), {}),
+        )
+        for h in hits
+        # A hit whose record is gone (deleted since) is not shown; verify --repair removes the point.
+        if not hydrate or (h.table_name, h.record_id) in fields
+    ]
+
+
+@dataclass
+class VerifyReport:
+    collections: int = 0
+    bridge_rows: int = 0
+    points: int = 0
+    missing_points: list[tuple[str, int]] = field(default_factory=list)  # bridge row, no point
+    orphan_points: list[tuple[str, str]] = field(default_factory=list)  # point, no bridge row
+    repaired: int = 0
+
+
+def vectors_verify(*, client: Client, repair: bool = False) -> VerifyReport:
+    """Compare bridge rows with the store. Repair: a bridge row without its point is deleted (the
+    record is then queued for the next backfill); a point without a bridge row is deleted."""
+    store = get_vector_store()
+    report = VerifyReport()
+    bridges = list(
+        QdrantVector.objects.for_client(client).values_list("id", "collection", "point_id", "table_name", "record_id")
+    )
+    report.bridge_rows = len(bridges)
+    collections = set(store.collections(client_id=client.pk)) | {b[1] for b in bridges}
+    report.collections = len(collections)
+    for collection in sorted(collections):
+        points = store.point_ids(collection, client_id=client.pk)
+        report.points += len(points)
+        mine = {str(b[2]): b for b in bridges if b[1] == collection}
+        report.missing_points += [(b[3], b[4]) for pid, b in mine.items() if pid not in points]
+        orphans = sorted(points - set(mine))
+        report.orphan_points += [(collection, pid) for pid in orphans]
+        if repair:
+            missing_ids = [b[0] for pid, b in mine.items() if pid not in points]
+            QdrantVector.objects.filter(pk__in=missing_ids).delete()
+            store.delete(collection, client_id=client.pk, point_ids=orphans)
+            report.repaired += len(missing_ids) + len(orphans)
+            if not mine and not (points - set(orphans)):
+                store.drop_collection(collection)
+    return report

@@ -1,0 +1,67 @@
+"""Tables that get vectors register here (the ETL app registers work items, pull requests and
+commits in its AppConfig.ready); `ai` never imports them."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Model, QuerySet
+
+
+@dataclass(frozen=True)
+class VectorSource:
+    table_name: str
+    model: type[Model]  # a TenantOwnedModel
+    text: Callable[[Any], str]  # the text to embed for one record
+    fields: Callable[[Any], dict[str, Any]]  # the record's main fields, for results and payloads
+    priority: int = 5  # higher first (the design notes' table priorities)
+    vector_type: str = "content"
+    select_related: tuple[str, ...] = ()
+    prefetch_related: tuple[str, ...] = ()
+
+    def queryset(self, client) -> QuerySet:
+        qs = self.model.objects.for_client(client)
+        if self.select_related:
+            qs = qs.select_related(*self.select_related)
+        if self.prefetch_related:
+            qs = qs.prefetch_related(*self.prefetch_related)
+        return qs
+
+
+_sources: dict[str, VectorSource] = {}
+
+
+class UnknownVectorSourceError(KeyError):
+    pass
+
+
+def register_vector_source(source: VectorSource) -> None:
+    _sources[source.table_name] = source
+
+
+def unregister_vector_source(table_name: str) -> None:
+    _sources.pop(table_name, None)
+
+
+def vector_source(table_name: str) -> VectorSource:
+    try:
+        return _sources[table_name]
+    except KeyError:
+        raise UnknownVectorSourceError(table_name) from None
+
+
+def is_vector_source(table_name: str) -> bool:
+    return table_name in _sources
+
+
+def vector_sources() -> list[VectorSource]:
+    return sorted(_sources.values(), key=lambda s: (-s.priority, s.table_name))
+
+
+def batch_size_for(total: int) -> int:
+    """The design notes' batch sizes by table size."""
+    if total > 10_000:
+        return 200
+    if total > 1_000:
+        return 150
+    return 100

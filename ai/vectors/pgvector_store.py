@@ -1,0 +1,155 @@
+"""pgvector in Pulse's own PostgreSQL: one table, one partial HNSW index per collection.
+
+Each collection (tenant, table, model) gets `CREATE INDEX ... USING hnsw ((embedding::vector(D))
+vector_cosine_ops) WHERE collection = '<name>'`. Queries repeat that exact expression and
+predicate (the collection as a literal, so the planner can match the partial index) and add the
+tenant filter; `hnsw.iterative_scan = relaxed_order` keeps filtered recall high (without it a
+selective filter returns fewer rows than asked: see ../shared/research/vector-stores.md).
+"""
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from django.db import connection, transaction
+from psycopg import sql
+
+from ai.vectors.base import SearchHit, VectorPoint
+
+_SAFE = re.compile(r"^[a-z0-9_]+$")
+FILTERABLE = ("vector_type", "project", "repository", "status", "author", "item_type")
+EF_SEARCH = 100
+
+
+def _vector_literal(vector: list[float]) -> str:
+    return "[" + ",".join(repr(float(x)) for x in vector) + "]"
+
+
+def _checked(collection: str) -> str:
+    if not _SAFE.match(collection):
+        raise ValueError(f"invalid collection name {collection!r}")
+    return collection
+
+
+class PgVectorStore:
+    name = "pgvector"
+
+    def __init__(self) -> None:
+        if connection.vendor != "postgresql":
+            raise RuntimeError("VECTOR_STORE=pgvector needs DATABASE_URL to point at PostgreSQL with pgvector")
+        self._dimensions: dict[str, int] = {}
+
+    def _dims(self, collection: str) -> int | None:
+        if collection not in self._dimensions:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT vector_dims(embedding) FROM pgvector_embeddings WHERE collection = %s LIMIT 1",
+                    [collection],
+                )
+                row = cursor.fetchone()
+            if row is None:
+                return None
+            self._dimensions[collection] = row[0]
+        return self._dimensions[collection]
+
+    def ensure_collection(self, collection: str, *, dimensions: int) -> None:
+        existing = self._dims(_checked(collection))
+        if existing is not None and existing != dimensions:
+            raise ValueError(f"collection {collection} holds {existing}-d vectors, not {dimensions}-d")
+        index = "pgv_hnsw_" + hashlib.sha1(collection.encode()).hexdigest()[:16]  # noqa: S324 - a name, not security
+        statement = sql.SQL(
+            "CREATE INDEX IF NOT EXISTS {index} ON pgvector_embeddings "
+            "USING hnsw ((embedding::vector({dims})) vector_cosine_ops) WITH (m = 16, ef_construction = 64) "
+            "WHERE collection = {collection}"
+        ).format(index=sql.Identifier(index), dims=sql.Literal(dimensions), collection=sql.Literal(collection))
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+        self._dimensions[collection] = dimensions
+
+    def upsert(self, collection: str, points: list[VectorPoint]) -> None:
+        if not points:
+            return
+        rows = [
+            (
+                p.point_id,
+                _checked(collection),
+                p.client_id,
+                p.table_name,
+                p.record_id,
+                p.vector_type,
+                _vector_literal(p.vector),
+                json.dumps(p.payload),
+            )
+            for p in points
+        ]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO pgvector_embeddings "
+                "(point_id, collection, client_id, table_name, record_id, vector_type, embedding, payload) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s::vector, %s::jsonb) "
+                "ON CONFLICT (point_id) DO UPDATE SET collection = EXCLUDED.collection, "
+                "embedding = EXCLUDED.embedding, payload = EXCLUDED.payload",
+                rows,
+            )
+
+    def search(
+        self, collection, *, client_id, vector, limit, score_threshold=None, filters=None, exclude_record_ids=None
+    ) -> list[SearchHit]:
+        dims = self._dims(_checked(collection))
+        if dims is None:
+            return []
+        clauses = [sql.SQL("collection = {}").format(sql.Literal(collection)), sql.SQL("client_id = %(client)s")]
+        params: dict[str, Any] = {"client": client_id, "query": _vector_literal(vector), "limit": limit}
+        for i, (key, value) in enumerate((filters or {}).items()):
+            if key not in FILTERABLE:
+                continue
+            params[f"f{i}"] = value if isinstance(value, list) else [value]
+            clauses.append(sql.SQL("payload->>{} = ANY(%({})s)").format(sql.Literal(key), sql.SQL(f"f{i}")))
+        if exclude_record_ids:
+            params["exclude"] = list(exclude_record_ids)
+            clauses.append(sql.SQL("NOT (record_id = ANY(%(exclude)s))"))
+        distance = sql.SQL("embedding::vector({dims}) <=> %(query)s::vector({dims})").format(dims=sql.Literal(dims))
+        query = sql.SQL(
+            "SELECT record_id, table_name, 1 - ({distance}) AS score, payload FROM pgvector_embeddings "
+            "WHERE {where} ORDER BY {distance} LIMIT %(limit)s"
+        ).format(distance=distance, where=sql.SQL(" AND ").join(clauses))
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            cursor.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(max(EF_SEARCH, limit * 2))))
+            cursor.execute(query, params)
+            rows = cursor.fetchall()
+        hits = [
+            SearchHit(int(r[0]), r[1], float(r[2]), r[3] if isinstance(r[3], dict) else json.loads(r[3])) for r in rows
+        ]
+        # relaxed_order may return rows slightly out of order; the threshold applies to true scores.
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return [h for h in hits if score_threshold is None or h.score >= score_threshold]
+
+    def delete(self, collection, *, client_id, point_ids) -> None:
+        if point_ids:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "DELETE FROM pgvector_embeddings WHERE collection = %s AND client_id = %s AND point_id = ANY(%s)",
+                    [collection, client_id, list(point_ids)],
+                )
+
+    def point_ids(self, collection, *, client_id) -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT point_id FROM pgvector_embeddings WHERE collection = %s AND client_id = %s",
+                [collection, client_id],
+            )
+            return {str(row[0]) for row in cursor.fetchall()}
+
+    def collections(self, *, client_id) -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT DISTINCT collection FROM pgvector_embeddings WHERE client_id = %s", [client_id])
+            return sorted(row[0] for row in cursor.fetchall())
+
+    def drop_collection(self, collection) -> None:
+        index = "pgv_hnsw_" + hashlib.sha1(collection.encode()).hexdigest()[:16]  # noqa: S324
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM pgvector_embeddings WHERE collection = %s", [_checked(collection)])
+            cursor.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(index)))
+        self._dimensions.pop(collection, None)
