@@ -2,6 +2,7 @@
 
 from django.db import models
 
+from ai.fields import VectorField
 from pulse.core.tenancy import TenantOwnedModel, TenantQuerySet
 
 
@@ -213,3 +214,20 @@ class BackfillJob(TenantOwnedModel):
 
         elapsed = (timezone.now() - self.started_at).total_seconds()
         return max(elapsed / self.processed * (self.total - self.processed), 0.0)
+
+
+class PgVectorEmbedding(TenantOwnedModel):
+    """The pgvector store's rows (used when VECTOR_STORE=pgvector). The store reads and writes it
+    with SQL; each collection has a partial HNSW index created by the store on first use."""
+
+    point_id = models.UUIDField(primary_key=True)
+    collection = models.CharField(max_length=200)
+    table_name = models.CharField(max_length=100)
+    record_id = models.BigIntegerField()
+    vector_type = models.CharField(max_length=50)
+    embedding = VectorField()
+    payload = models.JSONField(default=dict)
+
+    class Meta:
+        db_table = "pgvector_embeddings"
+        indexes = [models.Index(fields=["collection", "client"], name="idx_pgvector_collection")]

@@ -26,6 +26,10 @@ def _vector_literal(vector: list[float]) -> str:
     return "[" + ",".join(repr(float(x)) for x in vector) + "]"
 
 
+def _index_name(collection: str) -> str:
+    return "pgv_hnsw_" + hashlib.sha1(collection.encode()).hexdigest()[:16]  # noqa: S324 - a name, not security
+
+
 def _checked(collection: str) -> str:
     if not _SAFE.match(collection):
         raise ValueError(f"invalid collection name {collection!r}")
@@ -57,14 +61,25 @@ class PgVectorStore:
         existing = self._dims(_checked(collection))
         if existing is not None and existing != dimensions:
             raise ValueError(f"collection {collection} holds {existing}-d vectors, not {dimensions}-d")
-        index = "pgv_hnsw_" + hashlib.sha1(collection.encode()).hexdigest()[:16]  # noqa: S324 - a name, not security
-        statement = sql.SQL(
-            "CREATE INDEX IF NOT EXISTS {index} ON pgvector_embeddings "
-            "USING hnsw ((embedding::vector({dims})) vector_cosine_ops) WITH (m = 16, ef_construction = 64) "
-            "WHERE collection = {collection}"
-        ).format(index=sql.Identifier(index), dims=sql.Literal(dimensions), collection=sql.Literal(collection))
+        index = _index_name(collection)
         with connection.cursor() as cursor:
-            cursor.execute(statement)
+            # Look first: CREATE INDEX, even IF NOT EXISTS, fails in a transaction that already
+            # inserted rows (Django's foreign keys are deferred), and the check is cheap.
+            cursor.execute(
+                "SELECT 1 FROM pg_indexes WHERE tablename = 'pgvector_embeddings' AND indexname = %s", [index]
+            )
+            if cursor.fetchone() is None:
+                # Deferred FK checks pending in this transaction would block the DDL; run them now.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(
+                    sql.SQL(
+                        "CREATE INDEX IF NOT EXISTS {index} ON pgvector_embeddings "
+                        "USING hnsw ((embedding::vector({dims})) vector_cosine_ops) "
+                        "WITH (m = 16, ef_construction = 64) WHERE collection = {collection}"
+                    ).format(
+                        index=sql.Identifier(index), dims=sql.Literal(dimensions), collection=sql.Literal(collection)
+                    )
+                )
         self._dimensions[collection] = dimensions
 
     def upsert(self, collection: str, points: list[VectorPoint]) -> None:
@@ -148,8 +163,7 @@ class PgVectorStore:
             return sorted(row[0] for row in cursor.fetchall())
 
     def drop_collection(self, collection) -> None:
-        index = "pgv_hnsw_" + hashlib.sha1(collection.encode()).hexdigest()[:16]  # noqa: S324
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM pgvector_embeddings WHERE collection = %s", [_checked(collection)])
-            cursor.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(index)))
+            cursor.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(_index_name(collection))))
         self._dimensions.pop(collection, None)
