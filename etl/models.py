@@ -212,3 +212,47 @@ class JiraKeyLink(TenantOwnedModel):
             ),
         ]
         indexes = [models.Index(fields=["client", "jira_key"], name="idx_jira_links_key")]
+
+
+class SyncState(TenantOwnedModel):
+    """Where the next incremental sync of an integration starts (e.g. updated-since, last sha)."""
+
+    integration = models.OneToOneField("core.Integration", on_delete=models.CASCADE, related_name="sync_state")
+    cursor = models.JSONField(default=dict, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "etl_sync_state"
+
+
+class EtlRun(TenantOwnedModel):
+    """One sync or import: what it fetched, wrote and vectorized, and what went wrong."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Stored; some vectors queued for the backfill"
+        FAILED = "failed", "Failed"
+
+    integration = models.ForeignKey(
+        "core.Integration", null=True, blank=True, on_delete=models.SET_NULL, related_name="etl_runs"
+    )
+    kind = models.CharField(max_length=30)  # jira | github | git | commits_file
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    fetched = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    vectorized = models.PositiveIntegerField(default=0)
+    vector_failed = models.PositiveIntegerField(default=0, help_text="Records left queued for the backfill")
+    errors = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        db_table = "etl_runs"
+        indexes = [models.Index(fields=["client", "started_at"], name="idx_etl_runs_started")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} run #{self.pk} ({self.status})"

@@ -1,0 +1,52 @@
+"""Shared set-up for the benchmarks: a throwaway Django environment on SQLite or PostgreSQL."""
+
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def setup_django(*, database_url: str | None = None, vector_store: str = "qdrant") -> str:
+    """Configure and migrate a private environment; returns its var dir."""
+    var_dir = tempfile.mkdtemp(prefix="pulse-bench-")
+    os.environ.update(
+        PULSE_VAR_DIR=var_dir,
+        HF_HUB_OFFLINE="1",
+        DJANGO_SETTINGS_MODULE="pulse.settings",
+        VECTOR_STORE=vector_store,
+        QDRANT_PATH=":memory:",
+        LOG_LEVEL="WARNING",
+    )
+    for name in ("QDRANT_URL", "CELERY_BROKER_URL"):
+        os.environ.pop(name, None)
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+        _create_database(database_url)
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    sys.path.insert(0, str(ROOT))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    return var_dir
+
+
+def _create_database(url: str) -> None:
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def percentiles(samples_ms: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples_ms)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p95
