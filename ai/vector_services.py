@@ -97,7 +97,7 @@ def vectors_store_records(
                 payload,
             )
         )
-        store.ensure_collection(collection, dimensions=item.model.dimensions)
+        store.ensure_collection(collection, client_id=client.pk, dimensions=item.model.dimensions)
     for collection, points in by_collection.items():
         store.upsert(collection, points)
     stale: dict[str, list[str]] = {}

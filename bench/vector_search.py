@@ -61,7 +61,7 @@ def main() -> None:
             started = time.perf_counter()
             for t, client in enumerate(clients):
                 collection = f"client_{client.pk}_bench_{run}_{DIMS}"
-                store.ensure_collection(collection, dimensions=DIMS)
+                store.ensure_collection(collection, client_id=client.pk, dimensions=DIMS)
                 rows = np.flatnonzero(tenants == t)
                 for chunk in range(0, len(rows), 1000):
                     store.upsert(

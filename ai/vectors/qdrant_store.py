@@ -28,7 +28,7 @@ class QdrantStore:
     def client(self) -> QdrantClient:
         return self._client or get_qdrant()
 
-    def ensure_collection(self, collection: str, *, dimensions: int) -> None:
+    def ensure_collection(self, collection: str, *, client_id: int, dimensions: int) -> None:
         if self.client.collection_exists(collection):
             existing = self.client.get_collection(collection).config.params.vectors
             size = existing.size if hasattr(existing, "size") else None
