@@ -78,3 +78,42 @@ def test_not_a_repository_and_unknown_ref_are_clear_errors(tmp_path, repo):
         list(iter_commits(tmp_path / "missing"))
     with pytest.raises(GitSourceError, match="rev-parse failed"):
         list(iter_commits(repo, ref="no-such-branch"))
+
+
+@pytest.mark.django_db(transaction=True)  # the command syncs on its own thread and connection
+def test_a_git_integration_syncs_incrementally_and_schedules(repo, tenant_a):
+    import io
+
+    from django.core.management import call_command
+    from django_celery_beat.models import PeriodicTask
+
+    from ai.models import ClientAIConfiguration, QdrantVector
+    from etl.models import Commit
+    from pulse.core.models import Integration
+    from tests.ai.factories import ai_integration
+
+    local = ai_integration(
+        tenant_a, "Local", provider="sentence_transformers", model="all-MiniLM-L6-v2", api_key="", dimensions=None
+    )
+    ClientAIConfiguration.objects.create(
+        client=tenant_a, config_category="models", configuration={"embedding": local.pk}
+    )
+    git = Integration.objects.create(
+        client=tenant_a,
+        integration_type="git",
+        integration_name="repo",
+        configuration={"path": str(repo), "branch": "main", "repository": "demo/repo"},
+    )
+    out = io.StringIO()
+
+    call_command("sync_integration", str(git.pk), "--every", "60", stdout=out)
+    (repo / "NEW.md").write_text("new\n")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "Add NEW")
+    call_command("sync_integration", str(git.pk), stdout=out)
+
+    assert "3 created" in out.getvalue() and "1 created" in out.getvalue()
+    assert Commit.objects.filter(client=tenant_a).count() == 4
+    assert QdrantVector.objects.filter(client=tenant_a, table_name="commits").count() == 4
+    task = PeriodicTask.objects.get(task="etl.sync_integration_task")
+    assert task.interval.every == 60 and task.args == f"[{git.pk}]"

@@ -26,7 +26,8 @@ def _load(name):
 
 def _issue(n: int, summary: str | None = None, updated: str = "2026-01-0{n}T10:00:00.000+0100") -> dict:
     issue = copy.deepcopy(_load("recorded_airbyte_search_issues.json")["issues"][0])
-    issue["id"], issue["key"] = str(20000 + n), f"PULSE-{n}"
+    issue["id"], issue["key"], issue["projectKey"] = str(20000 + n), f"PULSE-{n}", "PULSE"
+    issue["fields"]["project"]["key"] = "PULSE"
     issue["fields"]["summary"] = summary or f"Issue number {n}: the login page times out"
     issue["fields"]["updated"] = updated.format(n=n)
     return issue
@@ -52,12 +53,25 @@ def jira(tenant_a):
 
 
 def _mock_details(respx_mock):
-    respx_mock.get(url__regex=rf"{SITE}/rest/api/3/issue/[A-Z]+-\d+/comment").respond(
-        200, json=_load("recorded_airbyte_issue_comments.json")
-    )
-    changelog = _load("official_issue_changelog_GET_200.json")
-    changelog.update(isLast=True, total=len(changelog["values"]))
-    respx_mock.get(url__regex=rf"{SITE}/rest/api/3/issue/[A-Z]+-\d+/changelog").respond(200, json=changelog)
+    def comments(request):
+        # Each issue gets its own comment ids, as on a real site.
+        key = request.url.path.split("/")[-2]
+        body = _load("recorded_airbyte_issue_comments.json")
+        for comment in body["comments"]:
+            comment["id"] = f"{key}-{comment['id']}"
+        return httpx.Response(200, json=body)
+
+    respx_mock.get(url__regex=rf"{SITE}/rest/api/3/issue/[A-Z]+-\d+/comment").mock(side_effect=comments)
+
+    def changelog(request):
+        key = request.url.path.split("/")[-2]
+        body = _load("official_issue_changelog_GET_200.json")
+        body.update(isLast=True, total=len(body["values"]))
+        for history in body["values"]:
+            history["id"] = f"{key}-{history['id']}"
+        return httpx.Response(200, json=body)
+
+    respx_mock.get(url__regex=rf"{SITE}/rest/api/3/issue/[A-Z]+-\d+/changelog").mock(side_effect=changelog)
 
 
 def test_two_pages_store_items_comments_changelog_and_vectors(jira, tenant_a, respx_mock):
