@@ -11,6 +11,13 @@ from pulse.core.crypto import mask_secret
 from pulse.core.models import Integration
 
 
+def _vectorized_tables(names: list[str]) -> list[str]:
+    unknown = [name for name in names if not is_vector_source(name)]
+    if unknown:
+        raise serializers.ValidationError(f"Not vectorized tables: {', '.join(unknown)}.")
+    return names
+
+
 class ModelInfoSerializer(serializers.Serializer):
     name = serializers.CharField()
     provider = serializers.CharField()
@@ -237,10 +244,7 @@ class VectorSearchInputSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
     def validate_table_names(self, value: list[str]) -> list[str]:
-        unknown = [name for name in value if not is_vector_source(name)]
-        if unknown:
-            raise serializers.ValidationError(f"Not vectorized tables: {', '.join(unknown)}.")
-        return value
+        return _vectorized_tables(value)
 
     def validate_filters(self, value: dict) -> dict:
         bad = [key for key in value if key not in FILTERABLE]
@@ -260,11 +264,8 @@ class VectorSearchHitSerializer(serializers.Serializer):
 class BackfillStartSerializer(serializers.Serializer):
     tables = serializers.ListField(child=serializers.CharField(), required=False, allow_empty=False)
 
-    def validate_tables(self, value):
-        unknown = [name for name in value if not is_vector_source(name)]
-        if unknown:
-            raise serializers.ValidationError(f"Not vectorized tables: {', '.join(unknown)}.")
-        return value
+    def validate_tables(self, value: list[str]) -> list[str]:
+        return _vectorized_tables(value)
 
 
 class BackfillJobSerializer(serializers.Serializer):

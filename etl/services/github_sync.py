@@ -1,6 +1,8 @@
 """GitHub → pull requests (with reviews, review comments and their commits) and commits with
 files. Incremental per repository: pull requests by `updated_at`, commits by `since`."""
 
+from collections import Counter
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -20,6 +22,7 @@ from etl.models import (
 )
 from etl.services.commits import JIRA_KEY, commits_upsert, normalize_commit
 from etl.services.runs import run_count, vectorize_records
+from etl.services.upsert import upsert_row
 from pulse.core.models import Integration
 
 PR_FIELDS = (
@@ -118,21 +121,19 @@ def _sync_pulls(integration, client, repository, since, run) -> None:
 
 def _pulls_page(integration, repository, page, run) -> None:
     tenant = integration.client
-    created = updated = unchanged = 0
+    counts: Counter = Counter()
     touched = []
     with transaction.atomic():
         for values, reviews, comments, shas in page:
-            pr = PullRequest.objects.for_client(tenant).filter(repository=repository, number=values["number"]).first()
-            if pr is None:
-                pr = PullRequest.objects.create(client=tenant, repository=repository, **values)
-                created += 1
-            elif any(getattr(pr, f) != values[f] for f in PR_FIELDS):
-                for f in PR_FIELDS:
-                    setattr(pr, f, values[f])
-                pr.save()
-                updated += 1
-            else:
-                unchanged += 1
+            number = values.pop("number")
+            pr = upsert_row(
+                PullRequest,
+                client=tenant,
+                lookup={"repository": repository, "number": number},
+                values=values,
+                compare=PR_FIELDS,
+                counts=counts,
+            )
             for review in reviews:
                 PullRequestReview.objects.update_or_create(
                     client=tenant,
@@ -169,7 +170,7 @@ def _pulls_page(integration, repository, page, run) -> None:
                 ignore_conflicts=True,
             )
             touched.append(pr.pk)
-        run_count(run, fetched=len(page), created=created, updated=updated, unchanged=unchanged)
+        run_count(run, fetched=len(page), **counts)
     vectorize_records(client=tenant, run=run, table_name="pull_requests", record_ids=touched)
 
 

@@ -1,6 +1,7 @@
 """Jira → work items, comments and changelog. Incremental by `updated >= last sync`, pages
 ordered by `created` so items do not move between pages mid-run."""
 
+from collections import Counter
 from datetime import datetime
 
 from django.db import transaction
@@ -12,6 +13,7 @@ from etl.clients.jira import JiraClient, JiraConfig
 from etl.markup import clean
 from etl.models import EtlRun, Project, SyncState, WorkItem, WorkItemChange, WorkItemComment
 from etl.services.runs import run_count, vectorize_records
+from etl.services.upsert import upsert_row
 from pulse.core.models import Integration
 
 WORK_ITEM_FIELDS = (
@@ -126,7 +128,7 @@ def sync_jira(integration: Integration, state: SyncState, run: EtlRun) -> dict:
 def _upsert_page(integration: Integration, rows: list, run: EtlRun) -> list[int]:
     """One page, all or nothing. Returns the ids of work items whose text may have changed."""
     tenant = integration.client
-    created = updated = unchanged = 0
+    counts: Counter = Counter()
     touched: list[int] = []
     for values, comments, changes, issue in rows:
         project_key = (
@@ -138,17 +140,14 @@ def _upsert_page(integration: Integration, rows: list, run: EtlRun) -> list[int]
             client=tenant, key=project_key, defaults={"name": _name(issue["fields"].get("project"))}
         )
         values["project"] = project
-        item = WorkItem.objects.for_client(tenant).filter(external_id=issue["id"]).first()
-        if item is None:
-            item = WorkItem.objects.create(client=tenant, external_id=issue["id"], **values)
-            created += 1
-        elif any(getattr(item, f) != values[f] for f in WORK_ITEM_FIELDS if f != "raw"):
-            for f in WORK_ITEM_FIELDS:
-                setattr(item, f, values[f])
-            item.save()
-            updated += 1
-        else:
-            unchanged += 1
+        item = upsert_row(
+            WorkItem,
+            client=tenant,
+            lookup={"external_id": issue["id"]},
+            values=values,
+            compare=tuple(f for f in WORK_ITEM_FIELDS if f != "raw"),
+            counts=counts,
+        )
         for comment in comments:
             WorkItemComment.objects.update_or_create(
                 client=tenant,
@@ -176,5 +175,5 @@ def _upsert_page(integration: Integration, rows: list, run: EtlRun) -> list[int]
                     },
                 )
         touched.append(item.pk)
-    run_count(run, fetched=len(rows), created=created, updated=updated, unchanged=unchanged)
+    run_count(run, fetched=len(rows), **counts)
     return touched

@@ -54,3 +54,16 @@ def openai_embeddings_reply(request: httpx.Request) -> httpx.Response:
     ]
     base["usage"] = {"prompt_tokens": 6 * len(texts), "total_tokens": 6 * len(texts)}
     return httpx.Response(200, json=base)
+
+
+def local_embedding(client: Client) -> Integration:
+    """The offline MiniLM model, pinned as the tenant's embedding model."""
+    from ai.models import ClientAIConfiguration
+
+    integration = ai_integration(
+        client, "Local MiniLM", provider="sentence_transformers", model="all-MiniLM-L6-v2", api_key="", dimensions=None
+    )
+    ClientAIConfiguration.objects.update_or_create(
+        client=client, config_category="models", defaults={"configuration": {"embedding": integration.pk}}
+    )
+    return integration

@@ -7,7 +7,7 @@ from ai.backfill import backfill_run, backfill_start
 from ai.models import AIUsageTracking, BackfillJob, ClientAIConfiguration, QdrantVector
 from ai.vector_services import vectors_search, vectors_verify
 from ai.vectors.stores import get_vector_store
-from tests.ai.factories import ai_integration
+from tests.ai.factories import ai_integration, local_embedding
 from tests.etl.factories import make_commits
 
 pytestmark = pytest.mark.django_db
@@ -29,13 +29,7 @@ def store(request, settings):
 
 
 def _local(client):
-    integration = ai_integration(
-        client, "Local MiniLM", provider="sentence_transformers", model="all-MiniLM-L6-v2", api_key="", dimensions=None
-    )
-    ClientAIConfiguration.objects.update_or_create(
-        client=client, config_category="models", defaults={"configuration": {"embedding": integration.pk}}
-    )
-    return integration
+    return local_embedding(client)
 
 
 def _backfill(client, tables=None):

@@ -87,17 +87,12 @@ def test_a_git_integration_syncs_incrementally_and_schedules(repo, tenant_a):
     from django.core.management import call_command
     from django_celery_beat.models import PeriodicTask
 
-    from ai.models import ClientAIConfiguration, QdrantVector
+    from ai.models import QdrantVector
     from etl.models import Commit
     from pulse.core.models import Integration
-    from tests.ai.factories import ai_integration
+    from tests.ai.factories import local_embedding
 
-    local = ai_integration(
-        tenant_a, "Local", provider="sentence_transformers", model="all-MiniLM-L6-v2", api_key="", dimensions=None
-    )
-    ClientAIConfiguration.objects.create(
-        client=tenant_a, config_category="models", configuration={"embedding": local.pk}
-    )
+    local_embedding(tenant_a)
     git = Integration.objects.create(
         client=tenant_a,
         integration_type="git",

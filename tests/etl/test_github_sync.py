@@ -9,11 +9,11 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from ai.models import ClientAIConfiguration, QdrantVector
+from ai.models import QdrantVector
 from etl.models import Commit, JiraKeyLink, PullRequest, PullRequestComment, PullRequestCommit, PullRequestReview
 from etl.services.sync import sync_integration
 from pulse.core.models import Integration
-from tests.ai.factories import ai_integration
+from tests.ai.factories import local_embedding
 
 pytestmark = pytest.mark.django_db
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "github"
@@ -32,12 +32,7 @@ def _pr(number: int, title: str, updated: str) -> dict:
 
 @pytest.fixture
 def github(tenant_a):
-    local = ai_integration(
-        tenant_a, "Local", provider="sentence_transformers", model="all-MiniLM-L6-v2", api_key="", dimensions=None
-    )
-    ClientAIConfiguration.objects.create(
-        client=tenant_a, config_category="models", configuration={"embedding": local.pk}
-    )
+    local_embedding(tenant_a)
     return Integration.objects.create(
         client=tenant_a,
         integration_type="github",

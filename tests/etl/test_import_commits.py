@@ -13,7 +13,7 @@ from ai.models import AIUsageTracking, ClientAIConfiguration, QdrantVector
 from ai.vector_services import vectors_search
 from etl.models import Commit, EtlRun, JiraKeyLink
 from etl.services.imports import commits_import_file
-from tests.ai.factories import ai_integration
+from tests.ai.factories import ai_integration, local_embedding
 
 pytestmark = pytest.mark.django_db
 SAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "commits" / "apache-groovy-30.jsonl"
@@ -21,13 +21,7 @@ SAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "commits" / "apac
 
 @pytest.fixture
 def local(tenant_a):
-    integration = ai_integration(
-        tenant_a, "Local", provider="sentence_transformers", model="all-MiniLM-L6-v2", api_key="", dimensions=None
-    )
-    ClientAIConfiguration.objects.create(
-        client=tenant_a, config_category="models", configuration={"embedding": integration.pk}
-    )
-    return integration
+    return local_embedding(tenant_a)
 
 
 def test_import_stores_and_vectorizes_every_commit_and_is_searchable(tenant_a, local):

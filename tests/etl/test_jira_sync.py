@@ -9,11 +9,11 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from ai.models import ClientAIConfiguration, QdrantVector
+from ai.models import QdrantVector
 from etl.models import EtlRun, Project, WorkItem, WorkItemChange, WorkItemComment
 from etl.services.sync import sync_integration
 from pulse.core.models import Integration
-from tests.ai.factories import ai_integration
+from tests.ai.factories import local_embedding
 
 pytestmark = pytest.mark.django_db
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "jira"
@@ -35,12 +35,7 @@ def _issue(n: int, summary: str | None = None, updated: str = "2026-01-0{n}T10:0
 
 @pytest.fixture
 def jira(tenant_a):
-    local = ai_integration(
-        tenant_a, "Local", provider="sentence_transformers", model="all-MiniLM-L6-v2", api_key="", dimensions=None
-    )
-    ClientAIConfiguration.objects.create(
-        client=tenant_a, config_category="models", configuration={"embedding": local.pk}
-    )
+    local_embedding(tenant_a)
     return Integration.objects.create(
         client=tenant_a,
         integration_type="jira",
