@@ -112,3 +112,37 @@ def test_a_git_integration_syncs_incrementally_and_schedules(repo, tenant_a):
     assert QdrantVector.objects.filter(client=tenant_a, table_name="commits").count() == 4
     task = PeriodicTask.objects.get(task="etl.sync_integration_task")
     assert task.interval.every == 60 and task.args == f"[{git.pk}]"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_git_repo_command_and_a_sync_with_the_embedding_provider_down(repo, tenant_a, respx_mock):
+    import io
+
+    from django.core.management import call_command
+
+    from ai.backfill import backfill_run, backfill_start
+    from ai.models import ClientAIConfiguration, QdrantVector
+    from etl.models import Commit, EtlRun
+    from tests.ai.factories import ai_integration
+    from tests.ai.test_vectors import _fake_embeddings
+
+    remote = ai_integration(
+        tenant_a, "Remote", base_url="https://emb.example/v1", dimensions=384, performance={"max_retries": 0}
+    )
+    ClientAIConfiguration.objects.create(
+        client=tenant_a, config_category="models", configuration={"embedding": remote.pk}
+    )
+    route = respx_mock.post("https://emb.example/v1/embeddings").respond(503, json={"error": {"message": "down"}})
+    out = io.StringIO()
+
+    call_command("import_git_repo", str(repo), "--client", tenant_a.slug, "--branch", "main", stdout=out)
+
+    run = EtlRun.objects.get(client=tenant_a)
+    assert (run.status, run.created, run.vectorized, run.vector_failed) == ("partial", 3, 0, 3)
+    assert "3 queued for the backfill" in out.getvalue()
+    assert Commit.objects.filter(client=tenant_a).count() == 3 and QdrantVector.objects.count() == 0
+
+    route.side_effect = lambda request: _fake_embeddings(request, fail=False)
+    job, _ = backfill_start(client=tenant_a)
+    assert backfill_run(job_id=job.pk).succeeded == 3
+    assert QdrantVector.objects.filter(client=tenant_a).count() == 3
