@@ -97,8 +97,9 @@ def vectors_store_records(
                 payload,
             )
         )
-        store.ensure_collection(collection, client_id=client.pk, dimensions=item.model.dimensions)
     for collection, points in by_collection.items():
+        # Once per collection: on a Qdrant server this is two round trips, not one per record.
+        store.ensure_collection(collection, client_id=client.pk, dimensions=len(points[0].vector))
         store.upsert(collection, points)
     stale: dict[str, list[str]] = {}
     with transaction.atomic():

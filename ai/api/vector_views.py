@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ai.api import serializers as s
-from ai.api.views import _valid
+from ai.api.views import validated
 from ai.backfill import backfill_cancel, backfill_plan, backfill_start
 from ai.models import BackfillJob, QdrantVector
 from ai.tasks import backfill_task
@@ -22,7 +22,7 @@ from pulse.core.api.views import TenantAPIMixin
 class VectorStoreView(TenantAPIMixin, APIView):
     @extend_schema(request=s.VectorStoreInputSerializer, responses=s.VectorStoreOutputSerializer)
     def post(self, request):
-        data = _valid(s.VectorStoreInputSerializer, request.data)
+        data = validated(s.VectorStoreInputSerializer, request.data)
         source = vector_source(data["table_name"])
         record = source.queryset(self.client).filter(pk=data["record_id"]).first()
         if record is None:
@@ -57,7 +57,7 @@ class VectorSearchView(TenantAPIMixin, APIView):
 
     @extend_schema(request=s.VectorSearchInputSerializer, responses=s.VectorSearchHitSerializer(many=True))
     def post(self, request):
-        data = _valid(s.VectorSearchInputSerializer, request.data)
+        data = validated(s.VectorSearchInputSerializer, request.data)
         hits = vectors_search(
             client=self.client,
             query_text=data["query_text"],
@@ -79,7 +79,7 @@ class BackfillListView(TenantAPIMixin, APIView):
         request=s.BackfillStartSerializer, responses={201: s.BackfillJobSerializer, 200: s.BackfillJobSerializer}
     )
     def post(self, request):
-        data = _valid(s.BackfillStartSerializer, request.data)
+        data = validated(s.BackfillStartSerializer, request.data)
         job, created = backfill_start(client=self.client, tables=data.get("tables"))
         if created:
             transaction.on_commit(lambda: backfill_task.delay(job.pk))

@@ -20,7 +20,7 @@ from pulse.core.api.views import TenantAPIMixin
 from pulse.core.services import integration_delete
 
 
-def _valid(serializer_class, data, **kwargs) -> dict:
+def validated(serializer_class, data, **kwargs) -> dict:
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
@@ -29,7 +29,7 @@ def _valid(serializer_class, data, **kwargs) -> dict:
 class ModelsAvailableView(APIView):
     @extend_schema(parameters=[s.ModelsQuerySerializer], responses=s.ModelInfoSerializer(many=True))
     def get(self, request):
-        query = _valid(s.ModelsQuerySerializer, request.query_params)
+        query = validated(s.ModelsQuerySerializer, request.query_params)
         models = catalog_models(capability=query.get("capability"), provider=query.get("provider"))
         return Response(s.ModelInfoSerializer([asdict(m) for m in models], many=True).data)
 
@@ -41,7 +41,7 @@ class ProviderListView(TenantAPIMixin, APIView):
 
     @extend_schema(request=s.ProviderInputSerializer, responses={201: s.ProviderOutputSerializer})
     def post(self, request):
-        data = _valid(s.ProviderInputSerializer, request.data, context={"client": self.client})
+        data = validated(s.ProviderInputSerializer, request.data, context={"client": self.client})
         provider = services.provider_create(client=self.client, data=data)
         return Response(s.ProviderOutputSerializer(provider).data, status=status.HTTP_201_CREATED)
 
@@ -55,7 +55,7 @@ class ProviderDetailView(TenantAPIMixin, APIView):
     @extend_schema(request=s.ProviderInputSerializer, responses=s.ProviderOutputSerializer)
     def patch(self, request, provider_id: int):
         provider = selectors.provider_get(client=self.client, provider_id=provider_id)
-        data = _valid(s.ProviderInputSerializer, request.data, partial=True, context={"client": self.client})
+        data = validated(s.ProviderInputSerializer, request.data, partial=True, context={"client": self.client})
         provider = services.provider_update(integration=provider, data=data)
         return Response(s.ProviderOutputSerializer(provider).data)
 
@@ -71,7 +71,7 @@ class ProviderTestView(TenantAPIMixin, APIView):
     @extend_schema(request=s.ProviderInputSerializer, responses=s.ProviderTestOutputSerializer)
     def post(self, request, provider_id: int):
         saved = selectors.provider_get(client=self.client, provider_id=provider_id)
-        edits = _valid(s.ProviderInputSerializer, request.data, partial=True, context={"client": self.client})
+        edits = validated(s.ProviderInputSerializer, request.data, partial=True, context={"client": self.client})
         target = services.provider_draft(client=self.client, data=edits, base=saved) if edits else saved
         result = services.provider_test(client=self.client, integration=target)
         return Response(s.ProviderTestOutputSerializer(result).data)
@@ -86,7 +86,7 @@ class ProviderDraftTestView(TenantAPIMixin, APIView):
         responses=s.ProviderTestOutputSerializer,
     )
     def post(self, request):
-        data = _valid(s.ProviderInputSerializer, request.data, context={"client": self.client})
+        data = validated(s.ProviderInputSerializer, request.data, context={"client": self.client})
         draft = services.provider_draft(client=self.client, data=data)
         return Response(
             s.ProviderTestOutputSerializer(services.provider_test(client=self.client, integration=draft)).data
@@ -98,7 +98,7 @@ class EmbeddingsView(TenantAPIMixin, APIView):
 
     @extend_schema(request=s.EmbeddingsInputSerializer, responses=s.EmbeddingsOutputSerializer)
     def post(self, request):
-        data = _valid(s.EmbeddingsInputSerializer, request.data, context={"client": self.client})
+        data = validated(s.EmbeddingsInputSerializer, request.data, context={"client": self.client})
         outcome = services.embeddings_create(
             client=self.client, texts=data["texts"], integration=data.get("provider_id")
         )
@@ -120,7 +120,7 @@ class EmbeddingsView(TenantAPIMixin, APIView):
 class UsageSummaryView(TenantAPIMixin, APIView):
     @extend_schema(parameters=[s.UsageQuerySerializer], responses=s.UsageSummarySerializer)
     def get(self, request):
-        query = _valid(s.UsageQuerySerializer, request.query_params)
+        query = validated(s.UsageQuerySerializer, request.query_params)
         return Response(
             s.UsageSummarySerializer(selectors.usage_summary(client=self.client, range_key=query["range"])).data
         )
@@ -155,6 +155,6 @@ class ConfigImportView(TenantAPIMixin, APIView):
 
     @extend_schema(request=s.ConfigImportSerializer, responses=s.ImportReportSerializer)
     def post(self, request):
-        data = _valid(s.ConfigImportSerializer, request.data)
+        data = validated(s.ConfigImportSerializer, request.data)
         report = ai_config_import(client=self.client, text=data["yaml"])
         return Response(s.ImportReportSerializer(asdict(report)).data)

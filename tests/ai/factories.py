@@ -1,3 +1,4 @@
+import hashlib
 import json
 from pathlib import Path
 
@@ -67,3 +68,24 @@ def local_embedding(client: Client) -> Integration:
         client=client, config_category="models", defaults={"configuration": {"embedding": integration.pk}}
     )
     return integration
+
+
+def fake_embeddings(request: httpx.Request, *, fail: bool) -> httpx.Response:
+    """An OpenAI-shaped embeddings reply with a deterministic 384-d vector per text, or a 503."""
+    if fail:
+        return httpx.Response(503, json={"error": {"message": "overloaded"}})
+    texts = json.loads(request.content)["input"]
+    data = []
+    for i, text in enumerate(texts):
+        seed = hashlib.sha256(text.encode()).digest()
+        vector = [((seed[j % 32] + j) % 17 - 8) / 8 + 0.01 for j in range(384)]
+        data.append({"object": "embedding", "index": i, "embedding": vector})
+    return httpx.Response(
+        200,
+        json={
+            "object": "list",
+            "data": data,
+            "model": "text-embedding-3-small",
+            "usage": {"prompt_tokens": 5 * len(texts), "total_tokens": 5 * len(texts)},
+        },
+    )

@@ -3,8 +3,6 @@ bridge rows equal points, no duplicates. Real Celery worker processes, real brok
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 
@@ -20,6 +18,7 @@ from ai.vectors.stores import get_vector_store
 from pulse.celery import app
 from tests.ai.factories import ai_integration
 from tests.etl.factories import make_commits
+from tests.workers import start_worker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 RECORDS = 900
@@ -28,26 +27,6 @@ RECORDS = 900
 def _database_url() -> str:
     db = django_settings.DATABASES["default"]
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
-def _start_worker(env: dict, name: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "pulse",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            f"--hostname={name}@%h",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        env=env,
-    )
 
 
 def _wait(predicate, timeout: float, what: str):
@@ -98,7 +77,7 @@ def test_a_killed_worker_s_backfill_is_resumed_and_every_record_is_vectorized_on
     )
     make_commits(tenant_a, [f"GROOVY-{i}: change {i} touches module {i % 13} and test {i % 7}" for i in range(RECORDS)])
     job, _ = backfill_start(client=tenant_a)
-    first = _start_worker(worker_env, "first")
+    first = start_worker(worker_env, "first")
     try:
         backfill_task.delay(job.pk)
         _wait(lambda: BackfillJob.objects.get(pk=job.pk).processed >= 200, 60, "two committed batches")
@@ -110,7 +89,7 @@ def test_a_killed_worker_s_backfill_is_resumed_and_every_record_is_vectorized_on
     killed_at = BackfillJob.objects.get(pk=job.pk)
     assert killed_at.status == "running" and 0 < killed_at.processed < RECORDS
 
-    second = _start_worker(worker_env, "second")
+    second = start_worker(worker_env, "second")
     try:
         time.sleep(2.5)  # the first worker's heartbeat goes stale
         assert backfill_pickup_task() == [job.pk]  # what beat runs every minute

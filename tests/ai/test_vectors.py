@@ -7,7 +7,7 @@ from ai.backfill import backfill_run, backfill_start
 from ai.models import AIUsageTracking, BackfillJob, ClientAIConfiguration, QdrantVector
 from ai.vector_services import vectors_search, vectors_verify
 from ai.vectors.stores import get_vector_store
-from tests.ai.factories import ai_integration, local_embedding
+from tests.ai.factories import ai_integration, fake_embeddings, local_embedding
 from tests.etl.factories import make_commits
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +137,7 @@ def test_a_provider_failing_mid_backfill_leaves_records_queued_and_a_later_run_c
 
     def first_call_only(request):
         calls.append(request)
-        return _fake_embeddings(request, fail=len(calls) > 1)
+        return fake_embeddings(request, fail=len(calls) > 1)
 
     route.side_effect = first_call_only
     make_commits(tenant_a, [f"commit {i}: change number {i} to module {i % 7}" for i in range(250)])
@@ -148,37 +148,12 @@ def test_a_provider_failing_mid_backfill_leaves_records_queued_and_a_later_run_c
     assert "emb.example" not in "".join(job.last_errors) and job.last_errors[0].startswith("commits ids")
     assert QdrantVector.objects.filter(client=tenant_a).count() == 100
 
-    route.side_effect = lambda request: _fake_embeddings(request, fail=False)
+    route.side_effect = lambda request: fake_embeddings(request, fail=False)
     later = _backfill(tenant_a)
 
     assert later.status == "succeeded" and later.skipped == 100 and later.succeeded == 250
     assert QdrantVector.objects.filter(client=tenant_a).count() == 250
     _assert_no_zero_vectors(tenant_a)
-
-
-def _fake_embeddings(request, *, fail: bool):
-    import hashlib
-    import json
-
-    import httpx
-
-    if fail:
-        return httpx.Response(503, json={"error": {"message": "overloaded"}})
-    texts = json.loads(request.content)["input"]
-    data = []
-    for i, text in enumerate(texts):
-        seed = hashlib.sha256(text.encode()).digest()
-        vector = [((seed[j % 32] + j) % 17 - 8) / 8 + 0.01 for j in range(384)]
-        data.append({"object": "embedding", "index": i, "embedding": vector})
-    return httpx.Response(
-        200,
-        json={
-            "object": "list",
-            "data": data,
-            "model": "text-embedding-3-small",
-            "usage": {"prompt_tokens": 5 * len(texts), "total_tokens": 5 * len(texts)},
-        },
-    )
 
 
 def _assert_no_zero_vectors(client):
@@ -191,11 +166,11 @@ def _assert_no_zero_vectors(client):
 
 
 def test_switching_the_model_creates_a_new_collection_and_never_mixes(store, tenant_a, respx_mock):
-    local = _local(tenant_a)
+    _local(tenant_a)
     make_commits(tenant_a, MESSAGES[:3])
     _backfill(tenant_a)
     old_collection = QdrantVector.objects.first().collection
-    respx_mock.post("https://emb.example/v1/embeddings").mock(side_effect=lambda r: _fake_embeddings(r, fail=False))
+    respx_mock.post("https://emb.example/v1/embeddings").mock(side_effect=lambda r: fake_embeddings(r, fail=False))
     remote = ai_integration(tenant_a, "Remote", base_url="https://emb.example/v1", dimensions=384)
     ClientAIConfiguration.objects.filter(client=tenant_a, config_category="models").update(
         configuration={"embedding": remote.pk}
@@ -207,7 +182,6 @@ def test_switching_the_model_creates_a_new_collection_and_never_mixes(store, ten
     assert job.succeeded == 3 and job.skipped == 0
     assert len(collections) == 1 and collections != {old_collection}
     assert get_vector_store().point_ids(old_collection, client_id=tenant_a.pk) == set()
-    assert local.pk  # the local integration still exists; only the pinned model changed
 
 
 def test_verify_finds_and_repairs_both_sides(store, tenant_a):

@@ -1,12 +1,12 @@
 """A task sent from the web side is executed by a real Celery worker process."""
 
 import os
-import subprocess
-import sys
 import time
 
 import pytest
 from django.conf import settings
+
+from tests.workers import start_worker
 
 pytestmark = [pytest.mark.django_db, pytest.mark.worker]
 
@@ -15,23 +15,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.worker]
 def celery_worker_process():
     if settings.CELERY_BROKER_URL.startswith("filesystem"):
         pytest.skip("needs a broker shared with a separate process (CELERY_BROKER_URL)")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "pulse",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "--hostname=pulse-test@%h",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        env=os.environ.copy(),
-    )
+    proc = start_worker(os.environ.copy(), "pulse-test")
     yield proc
     proc.terminate()
     proc.wait(timeout=30)

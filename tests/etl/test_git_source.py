@@ -123,8 +123,7 @@ def test_import_git_repo_command_and_a_sync_with_the_embedding_provider_down(rep
     from ai.backfill import backfill_run, backfill_start
     from ai.models import ClientAIConfiguration, QdrantVector
     from etl.models import Commit, EtlRun
-    from tests.ai.factories import ai_integration
-    from tests.ai.test_vectors import _fake_embeddings
+    from tests.ai.factories import ai_integration, fake_embeddings
 
     remote = ai_integration(
         tenant_a, "Remote", base_url="https://emb.example/v1", dimensions=384, performance={"max_retries": 0}
@@ -142,7 +141,7 @@ def test_import_git_repo_command_and_a_sync_with_the_embedding_provider_down(rep
     assert "3 queued for the backfill" in out.getvalue()
     assert Commit.objects.filter(client=tenant_a).count() == 3 and QdrantVector.objects.count() == 0
 
-    route.side_effect = lambda request: _fake_embeddings(request, fail=False)
+    route.side_effect = lambda request: fake_embeddings(request, fail=False)
     job, _ = backfill_start(client=tenant_a)
     assert backfill_run(job_id=job.pk).succeeded == 3
     assert QdrantVector.objects.filter(client=tenant_a).count() == 3

@@ -101,9 +101,9 @@ def test_embedding_provider_down_stores_everything_and_the_backfill_completes(te
     assert "queued for the backfill" in run.errors[0]
     assert Commit.objects.filter(client=tenant_a).count() == 30 and QdrantVector.objects.count() == 0
 
-    from tests.ai.test_vectors import _fake_embeddings
+    from tests.ai.factories import fake_embeddings
 
-    route.side_effect = lambda request: _fake_embeddings(request, fail=False)
+    route.side_effect = lambda request: fake_embeddings(request, fail=False)
     job, _ = backfill_start(client=tenant_a)
     done = backfill_run(job_id=job.pk)
 
