@@ -3,7 +3,8 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Aggregate, Avg, Count, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -101,3 +102,50 @@ def usage_summary(*, client: Client, range_key: str) -> dict:
             "exceeded": budget.exceeded,
         },
     }
+
+
+class _Percentile(Aggregate):
+    """PostgreSQL's ordered-set percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, fraction: float, **extra):
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+def _python_percentile(values: list[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    position = (len(values) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)
+
+
+def provider_latency_stats(*, client: Client, range_key: str) -> list[dict]:
+    """Per provider and model: calls, error rate, latency p50/p95 (ms) from the ledger."""
+    since = timezone.now() - timedelta(days=RANGES[range_key])
+    rows = AIUsageTracking.objects.for_client(client).filter(created_at__gte=since)
+    aggregates = {
+        "requests": Count("id"),
+        "failures": Count("id", filter=Q(success=False)),
+        "mean_ms": Avg("latency_ms"),
+    }
+    postgres = connection.vendor == "postgresql"
+    if postgres:  # computed in the database; elsewhere (SQLite) from the values below
+        aggregates |= {"p50_ms": _Percentile("latency_ms", 0.5), "p95_ms": _Percentile("latency_ms", 0.95)}
+    stats = list(rows.values("provider", "model_name").annotate(**aggregates).order_by("provider", "model_name"))
+    for row in stats:
+        if not postgres:
+            values = list(
+                rows.filter(
+                    provider=row["provider"], model_name=row["model_name"], latency_ms__isnull=False
+                ).values_list("latency_ms", flat=True)
+            )
+            row["p50_ms"] = _python_percentile(values, 0.5)
+            row["p95_ms"] = _python_percentile(values, 0.95)
+        row["error_rate"] = row["failures"] / row["requests"] if row["requests"] else 0.0
+    return stats

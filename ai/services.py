@@ -146,15 +146,21 @@ def provider_test(*, client: Client, integration: Integration) -> ProviderTestRe
         metadata={"purpose": "provider_test"},
     )
     if integration.pk:
-        performance = dict(integration.performance_config)
-        performance["last_test"] = {
-            "ok": outcome.ok,
-            "latency_ms": latency,
-            "reason": outcome.reason,
-            "at": timezone.now().isoformat(),
-        }
-        Integration.objects.filter(pk=integration.pk).update(performance_config=performance)
+        provider_record_test(integration=integration, result=outcome)
     return outcome
+
+
+def provider_record_test(*, integration: Integration, result: ProviderTestResult) -> None:
+    """Keep the last test on the integration (shown on its card). Also used after a test-before-save."""
+    performance = dict(integration.performance_config)
+    performance["last_test"] = {
+        "ok": result.ok,
+        "latency_ms": result.latency_ms,
+        "reason": result.reason,
+        "at": timezone.now().isoformat(),
+    }
+    integration.performance_config = performance
+    Integration.objects.filter(pk=integration.pk).update(performance_config=performance)
 
 
 def embeddings_create(

@@ -2,6 +2,7 @@
 production (PULSE_ENV=production) has no default for its secrets and refuses to start without them.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "pulse.core",
     "ai",
     "etl",
+    "hub",
 ]
 
 MIDDLEWARE = [
@@ -200,6 +202,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 # A running backfill whose heartbeat is older than this is taken to have lost its worker.
 BACKFILL_STALE_SECONDS = env.int("BACKFILL_STALE_SECONDS", default=120)
+# Folders a tenant admin may register as local git sources (os.pathsep-separated). Unset: any
+# folder in local mode, none in production.
+PULSE_GIT_ROOTS = [p for p in env("PULSE_GIT_ROOTS", default="").split(os.pathsep) if p]
 CELERY_TIMEZONE = TIME_ZONE
 
 # Vector store. QDRANT_URL selects a Qdrant server (production); otherwise qdrant-client's

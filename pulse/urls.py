@@ -14,6 +14,7 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("hub/", include("hub.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("pulse.core.api.urls")),
     path("api/v1/ai/", include("ai.api.urls")),

@@ -13,6 +13,7 @@ from etl.clients.http import SourceError
 from etl.models import EtlRun, Repository, SyncState
 from etl.services.commits import InvalidCommitError, commits_upsert, normalize_commit
 from etl.services.runs import run_count, run_error, run_finish, run_start, vectorize_records
+from etl.services.sources import git_path_allowed
 from pulse.core.models import Integration
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ def sync_integration(*, integration: Integration) -> EtlRun:
 
 def _sync_git(integration: Integration, state: SyncState, run: EtlRun) -> dict:
     config = integration.configuration
+    if not git_path_allowed(config.get("path", "")):
+        raise GitSourceError("this folder is outside the folders Pulse may read (PULSE_GIT_ROOTS)")
     path = Path(config.get("path", ""))
     branch = config.get("branch") or "HEAD"
     name = config.get("repository") or path.name

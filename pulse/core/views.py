@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from pulse.core.health import readiness
+from pulse.core.models import Integration
 
 
 @require_GET
@@ -26,4 +27,15 @@ def readyz(request):
 
 @login_required
 def home(request):
-    return render(request, "core/home.html", {"client": request.user.client})
+    client = request.user.client
+    steps = {}
+    if client is not None:
+        # Counts of what the tenant has set up, for the getting-started checklist. Core owns
+        # integrations; the run count comes through the reverse relation, not an etl import.
+        integrations = Integration.objects.for_client(client)
+        steps = {
+            "providers": integrations.filter(integration_type=Integration.Type.AI_MODEL).count(),
+            "sources": integrations.exclude(integration_type=Integration.Type.AI_MODEL).count(),
+            "runs": integrations.filter(etl_runs__isnull=False).values("etl_runs").count(),
+        }
+    return render(request, "core/home.html", {"client": client, "steps": steps})

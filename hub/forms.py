@@ -1,0 +1,373 @@
+"""Forms of the hub. They check shapes and turn input into the services' plain dicts; the rules
+(names unique per tenant, compatible fallbacks, secrets) live in the services."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from ai.catalog import catalog_models
+from ai.provider_config import model_info_for
+from ai.providers.registry import PROVIDERS
+from ai.selectors import RANGES
+from ai.tenant_settings import ANALYSIS_DEPTHS, BUDGET_ACTIONS, RESPONSE_STYLES
+from ai.vector_sources import vector_sources
+from pulse.core.crypto import mask_secret
+from pulse.core.models import Integration
+
+PROVIDER_LABELS = {
+    "sentence_transformers": "Local (sentence-transformers, offline, free)",
+    "openai": "OpenAI",
+    "azure_openai": "Azure OpenAI",
+    "google_gemini": "Google Gemini",
+    "anthropic_claude": "Anthropic Claude",
+    "custom_gateway": "Custom gateway (OpenAI-compatible, LiteLLM-style)",
+}
+# Which optional fields each provider type shows (the template hides the others; the server ignores them).
+PROVIDER_FIELDS = {
+    "sentence_transformers": ("model_path", "batch_size", "timeout_seconds"),
+    "openai": ("api_key", "base_url", "organization", "dimensions", "batch_size", "timeout_seconds"),
+    "azure_openai": ("api_key", "base_url", "deployment", "api_version", "dimensions", "batch_size", "timeout_seconds"),
+    "google_gemini": ("api_key", "base_url", "dimensions", "batch_size", "timeout_seconds"),
+    "anthropic_claude": ("api_key", "base_url", "timeout_seconds"),
+    "custom_gateway": ("api_key", "base_url", "dimensions", "batch_size", "timeout_seconds"),
+}
+OPTIONAL_PROVIDER_FIELDS = sorted({f for fields in PROVIDER_FIELDS.values() for f in fields})
+# Service error keys (integration columns) → form fields.
+SERVICE_FIELD_NAMES = {"integration_name": "name", "integration_subtype": "subtype", "configuration": None}
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on the field it names, else above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for key, messages in error.message_dict.items():
+        field = SERVICE_FIELD_NAMES.get(key, key)
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+class ProviderForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="How this provider appears in Pulse.")
+    provider = forms.ChoiceField(choices=[(key, PROVIDER_LABELS.get(key, key)) for key in sorted(PROVIDERS)])
+    subtype = forms.ChoiceField(
+        label="Used for",
+        choices=[
+            (Integration.Subtype.EMBEDDING, "Embeddings (vectors for search)"),
+            (Integration.Subtype.LLM, "Text generation (agents)"),
+            (Integration.Subtype.GATEWAY, "Gateway (text generation through a proxy)"),
+        ],
+    )
+    model_name = forms.CharField(label="Model", max_length=200, help_text="Suggestions come from the model catalog.")
+    api_key = forms.CharField(
+        label="API key",
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    base_url = forms.URLField(label="Base URL", required=False, assume_scheme="https")
+    organization = forms.CharField(required=False, max_length=200)
+    deployment = forms.CharField(label="Azure deployment", required=False, max_length=200)
+    api_version = forms.CharField(label="Azure api-version", required=False, max_length=50)
+    model_path = forms.CharField(
+        label="Local model folder", required=False, help_text="Blank: the bundled all-MiniLM-L6-v2."
+    )
+    dimensions = forms.IntegerField(required=False, min_value=1, max_value=65536, help_text="Blank: the catalog's.")
+    batch_size = forms.IntegerField(required=False, min_value=1, max_value=2048)
+    timeout_seconds = forms.FloatField(label="Timeout (seconds)", required=False, min_value=1, max_value=600)
+    fallback_integration = forms.ModelChoiceField(
+        label="Fallback", queryset=Integration.objects.none(), required=False, empty_label="None"
+    )
+    active = forms.BooleanField(required=False, initial=True)
+
+    def __init__(self, *args, client, instance: Integration | None = None, **kwargs):
+        self.client = client
+        self.instance = instance
+        super().__init__(*args, **kwargs)
+        candidates = Integration.objects.for_client(client).filter(integration_type=Integration.Type.AI_MODEL)
+        if instance is not None:
+            candidates = candidates.exclude(pk=instance.pk)
+            stored = mask_secret(instance.credentials.get("api_key"))
+            if stored:
+                self.fields["api_key"].widget.attrs["placeholder"] = f"{stored} (stored; type to replace)"
+        self.fields["fallback_integration"].queryset = candidates.order_by("integration_name")
+        self.fallback_dimensions = {c.pk: model_info_for(c).dimensions for c in candidates}
+        self.fallback_subtypes = {c.pk: c.integration_subtype for c in candidates}
+        self.fields["fallback_integration"].label_from_instance = self._fallback_label
+
+    def _fallback_label(self, integration: Integration) -> str:
+        info = model_info_for(integration)
+        size = f", {info.dimensions} dims" if info.dimensions else ""
+        return f"{integration.integration_name} ({info.name}{size})"
+
+    def clean(self):
+        data = super().clean()
+        provider = data.get("provider")
+        if provider == "azure_openai":
+            for field in ("base_url", "deployment", "api_version"):
+                if not data.get(field):
+                    self.add_error(field, "Azure OpenAI needs this.")
+        if provider == "custom_gateway" and not data.get("base_url"):
+            self.add_error("base_url", "The gateway's URL, e.g. https://gateway.example.com/v1.")
+        needs_key = provider not in ("sentence_transformers", "custom_gateway", None)
+        has_key = data.get("api_key") or (self.instance and self.instance.credentials.get("api_key"))
+        if needs_key and not has_key:
+            self.add_error("api_key", "This provider needs an API key.")
+        fallback = data.get("fallback_integration")
+        if fallback is not None and data.get("subtype") == Integration.Subtype.EMBEDDING:
+            wanted = data.get("dimensions") or _catalog_dimensions(provider, data.get("model_name"))
+            theirs = self.fallback_dimensions.get(fallback.pk)
+            if wanted and theirs and wanted != theirs:
+                self.add_error(
+                    "fallback_integration",
+                    f"{fallback.integration_name} makes {theirs}-dimension vectors; this model makes {wanted}.",
+                )
+        return data
+
+    def service_data(self) -> dict:
+        """The ai services' provider input. Fields the chosen type does not use are left out, and a
+        blank API key on edit keeps the stored one."""
+        data = self.cleaned_data
+        shown = PROVIDER_FIELDS.get(data["provider"], ())
+        out = {
+            "name": data["name"],
+            "provider": data["provider"],
+            "subtype": data["subtype"],
+            "model_name": data["model_name"],
+            "fallback_integration": data.get("fallback_integration"),
+            "active": data.get("active", False),
+        }
+        for field in OPTIONAL_PROVIDER_FIELDS:
+            if field == "api_key":
+                if field in shown and data.get(field):
+                    out[field] = data[field]
+                continue
+            out[field] = data.get(field) if field in shown else None
+        return out
+
+    @staticmethod
+    def initial_for(instance: Integration) -> dict:
+        model = instance.model_config
+        return {
+            "name": instance.integration_name,
+            "provider": instance.provider,
+            "subtype": instance.integration_subtype,
+            "model_name": model.get("model_name", ""),
+            "base_url": instance.base_url,
+            "organization": instance.configuration.get("organization", ""),
+            "deployment": instance.configuration.get("deployment", ""),
+            "api_version": instance.configuration.get("api_version", ""),
+            "model_path": instance.configuration.get("model_path", ""),
+            "dimensions": model.get("dimensions"),
+            "batch_size": instance.performance_config.get("batch_size"),
+            "timeout_seconds": instance.performance_config.get("timeout_seconds"),
+            "fallback_integration": instance.fallback_integration_id,
+            "active": instance.active,
+        }
+
+
+def _catalog_dimensions(provider: str | None, model: str | None) -> int | None:
+    for info in catalog_models(provider=provider):
+        if info.name == model:
+            return info.dimensions
+    return None
+
+
+class EmbeddingChoiceForm(forms.Form):
+    integration = forms.ModelChoiceField(label="Embedding provider", queryset=Integration.objects.none())
+
+    def __init__(self, *args, client, **kwargs):
+        super().__init__(*args, **kwargs)
+        rows = Integration.objects.for_client(client).filter(integration_type=Integration.Type.AI_MODEL, active=True)
+        capable = [row.pk for row in rows if "embedding" in model_info_for(row).capabilities]
+        self.fields["integration"].queryset = rows.filter(pk__in=capable).order_by("integration_name")
+        self.fields["integration"].label_from_instance = _embedding_label
+
+
+def _embedding_label(integration: Integration) -> str:
+    info = model_info_for(integration)
+    price = "price unknown" if info.input_price_per_1k is None else f"${info.input_price_per_1k:g}/1K tokens"
+    return f"{integration.integration_name} — {info.name}, {info.dimensions or '?'} dims, {price}"
+
+
+class BackfillForm(forms.Form):
+    tables = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tables"].choices = [(s.table_name, s.table_name.replace("_", " ")) for s in vector_sources()]
+
+
+class AgentForm(forms.Form):
+    primary_model = forms.ModelChoiceField(
+        label="Primary model", queryset=Integration.objects.none(), required=False, empty_label="Automatic (routing)"
+    )
+    fallback_model = forms.ModelChoiceField(
+        label="Fallback model", queryset=Integration.objects.none(), required=False, empty_label="None"
+    )
+    response_style = forms.ChoiceField(choices=[(s, s.capitalize()) for s in RESPONSE_STYLES])
+    confidence_threshold = forms.FloatField(
+        min_value=0, max_value=1, help_text="Below this, the agent says it is unsure instead of answering."
+    )
+    analysis_depth = forms.ChoiceField(label="Insight depth", choices=[(d, d.capitalize()) for d in ANALYSIS_DEPTHS])
+    proactive_insights = forms.BooleanField(required=False)
+    custom_prompts = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="One prompt per line."
+    )
+    auto_refresh = forms.BooleanField(required=False)
+    anomaly_detection = forms.BooleanField(required=False)
+    predictive_analytics = forms.BooleanField(required=False)
+    narrative_generation = forms.BooleanField(required=False)
+
+    def __init__(self, *args, client, **kwargs):
+        super().__init__(*args, **kwargs)
+        rows = Integration.objects.for_client(client).filter(integration_type=Integration.Type.AI_MODEL)
+        capable = [row.pk for row in rows if "text_generation" in model_info_for(row).capabilities]
+        for field in ("primary_model", "fallback_model"):
+            self.fields[field].queryset = rows.filter(pk__in=capable).order_by("integration_name")
+            self.fields[field].label_from_instance = lambda i: (
+                f"{i.integration_name} ({i.model_config.get('model_name', '')})"
+            )
+
+    def clean_custom_prompts(self) -> list[str]:
+        prompts = [line.strip() for line in self.cleaned_data["custom_prompts"].splitlines() if line.strip()]
+        if any(len(p) > 2000 for p in prompts):
+            raise ValidationError("Each prompt can be at most 2,000 characters.")
+        return prompts
+
+    @staticmethod
+    def initial_from(preferences: dict) -> dict:
+        qa = preferences["agent_config"]["question_answering"]
+        insights = preferences["agent_config"]["insight_generation"]
+        return {
+            **{key: qa[key] for key in ("primary_model", "fallback_model", "response_style", "confidence_threshold")},
+            "analysis_depth": insights["analysis_depth"],
+            "proactive_insights": insights["proactive_insights"],
+            "custom_prompts": "\n".join(insights["custom_prompts"]),
+            **preferences["dashboard_ai"],
+        }
+
+    def service_data(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "agent_config": {
+                "question_answering": {
+                    "primary_model": d["primary_model"].pk if d["primary_model"] else None,
+                    "fallback_model": d["fallback_model"].pk if d["fallback_model"] else None,
+                    "response_style": d["response_style"],
+                    "confidence_threshold": d["confidence_threshold"],
+                },
+                "insight_generation": {
+                    "analysis_depth": d["analysis_depth"],
+                    "proactive_insights": d["proactive_insights"],
+                    "custom_prompts": d["custom_prompts"],
+                },
+            },
+            "dashboard_ai": {
+                key: d[key]
+                for key in ("auto_refresh", "anomaly_detection", "predictive_analytics", "narrative_generation")
+            },
+        }
+
+
+class EmbedTestForm(forms.Form):
+    text = forms.CharField(max_length=8000, widget=forms.Textarea(attrs={"rows": 3}), strip=False)
+
+    def clean_text(self) -> str:
+        if not self.cleaned_data["text"].strip():
+            raise ValidationError("Type some text to embed.")
+        return self.cleaned_data["text"]
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Search", max_length=2000)
+    tables = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    limit = forms.IntegerField(required=False, min_value=1, max_value=50, initial=10)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tables"].choices = [(s.table_name, s.table_name.replace("_", " ")) for s in vector_sources()]
+
+
+class RangeForm(forms.Form):
+    range = forms.ChoiceField(choices=[(key, key) for key in RANGES], required=False)
+
+
+class BudgetForm(forms.Form):
+    daily_usd = forms.DecimalField(label="Daily limit (USD)", required=False, min_value=0, decimal_places=4)
+    monthly_usd = forms.DecimalField(label="Monthly limit (USD)", required=False, min_value=0, decimal_places=4)
+    action = forms.ChoiceField(
+        label="When a limit is reached",
+        choices=[
+            ("block", "Block paid calls"),
+            ("fallback_local", "Fall back to a local model"),
+        ],
+    )
+
+    def clean_action(self):
+        if self.cleaned_data["action"] not in BUDGET_ACTIONS:
+            raise ValidationError("Choose an action.")
+        return self.cleaned_data["action"]
+
+
+class SourceForm(forms.Form):
+    """One form for the three source types; the template shows the fields of the chosen type."""
+
+    KIND_FIELDS = {
+        Integration.Type.JIRA: ("base_url", "email", "api_token", "project_keys", "jql", "story_points_field"),
+        Integration.Type.GITHUB: ("base_url", "token", "repositories"),
+        Integration.Type.GIT: ("path", "branch", "repository"),
+    }
+
+    name = forms.CharField(max_length=100)
+    base_url = forms.URLField(label="Site / API URL", required=False, assume_scheme="https")
+    email = forms.EmailField(label="Account email", required=False)
+    api_token = forms.CharField(
+        label="API token", required=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    token = forms.CharField(
+        label="Access token", required=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    project_keys = forms.CharField(label="Project keys", required=False, help_text="Comma-separated, e.g. GROOVY")
+    jql = forms.CharField(label="JQL (optional)", required=False, max_length=2000)
+    story_points_field = forms.CharField(required=False, max_length=100, help_text="e.g. customfield_10016")
+    repositories = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="owner/name, one per line"
+    )
+    path = forms.CharField(label="Clone folder", required=False, help_text="A folder on the Pulse server")
+    branch = forms.CharField(required=False, max_length=200, help_text="Blank: HEAD")
+    repository = forms.CharField(
+        label="Repository name", required=False, max_length=255, help_text="Blank: folder name"
+    )
+    active = forms.BooleanField(required=False, initial=True)
+
+    def __init__(self, *args, kind: str, instance: Integration | None = None, **kwargs):
+        self.kind = kind
+        super().__init__(*args, **kwargs)
+        for secret in ("api_token", "token"):
+            stored = instance and mask_secret(instance.credentials.get(secret))
+            if stored:
+                self.fields[secret].widget.attrs["placeholder"] = f"{stored} (stored; type to replace)"
+        self.visible_names = ("name", *self.KIND_FIELDS[kind], "active")
+
+    def visible_fields_for_kind(self):
+        return [self[name] for name in self.visible_names]
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.visible_names}
+
+    @staticmethod
+    def initial_for(instance: Integration) -> dict:
+        config = instance.configuration
+        return {
+            "name": instance.integration_name,
+            "base_url": instance.base_url,
+            "email": instance.credentials.get("email", ""),
+            "project_keys": ", ".join(config.get("project_keys", [])),
+            "jql": config.get("jql", ""),
+            "story_points_field": config.get("story_points_field", ""),
+            "repositories": "\n".join(config.get("repositories", [])),
+            "path": config.get("path", ""),
+            "branch": config.get("branch", ""),
+            "repository": config.get("repository", ""),
+            "active": instance.active,
+        }

@@ -1,0 +1,40 @@
+"""What every hub page shares: the signed-in tenant, admin-only writes, the layout's context."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+
+
+def tenant_page(view):
+    """Signed in and attached to an active tenant; `request.client` is that tenant. Every read of a
+    hub view goes through it, so a page can only ever show the caller's tenant."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if not (user.client_id and user.client.active):
+            return render(request, "hub/no_tenant.html", status=403)
+        request.client = user.client
+        request.can_edit = user.is_tenant_admin
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def require_admin(request) -> None:
+    """Members see every page read-only; any change needs the tenant admin role."""
+    if not request.can_edit:
+        raise PermissionDenied("Only tenant admins can change AI settings.")
+
+
+def flash_service_error(request, error) -> None:
+    """A service's ValidationError as one readable message (never a stack trace)."""
+    if hasattr(error, "message_dict"):
+        text = "; ".join(f"{field.replace('_', ' ')}: {' '.join(msgs)}" for field, msgs in error.message_dict.items())
+    else:
+        text = " ".join(getattr(error, "messages", [str(error)]))
+    messages.error(request, text)
