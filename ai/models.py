@@ -231,3 +231,26 @@ class PgVectorEmbedding(TenantOwnedModel):
     class Meta:
         db_table = "pgvector_embeddings"
         indexes = [models.Index(fields=["collection", "client"], name="idx_pgvector_collection")]
+
+
+class SearchDocument(TenantOwnedModel):
+    """The text a vector was made from, for keyword and hybrid search. Written with the bridge row.
+    On PostgreSQL a migration adds a stored, generated `tsv` column (english tsvector) with a GIN
+    index; the ORM never reads it, `ai.keyword_search` queries it with SQL."""
+
+    table_name = models.CharField(max_length=100)
+    record_id = models.BigIntegerField()
+    vector_type = models.CharField(max_length=50, default="content")
+    text = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "ai_search_documents"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "table_name", "record_id", "vector_type"], name="uniq_search_document"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.table_name}#{self.record_id}"

@@ -6,13 +6,17 @@ from typing import Any
 from django.db import transaction
 
 from ai.embedding_service import EmbeddedText, active_model, content_hash, embed_texts
-from ai.models import QdrantVector
+from ai.keyword_search import keyword_search, reciprocal_rank_fusion
+from ai.models import QdrantVector, SearchDocument
 from ai.vector_sources import vector_source
 from ai.vectors.base import SearchHit, VectorPoint, collection_name, point_id
 from ai.vectors.stores import get_vector_store
 from pulse.core.models import Client, Integration
 
 PREVIEW_CHARS = 500
+KEYWORD_CHARS = 4000  # of each record's text, for keyword search
+SEARCH_MODES = ("vector", "keyword", "hybrid")
+FUSION_DEPTH = 50  # candidates per ranked list fused by hybrid search
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ def vectors_store_records(
             table_name=table_name, vector_type=vector_type, record_id__in=[r.record_id for r in records]
         )
     }
-    todo = []
+    todo, unchanged = [], []
     for record in records:
         bridge = bridges.get(record.record_id)
         if (
@@ -73,8 +77,11 @@ def vectors_store_records(
             and bridge.dimensions == identity.dimensions
         ):
             result.unchanged += 1
+            unchanged.append(record)
         else:
             todo.append(record)
+    # Vectors stored before keyword search existed get their document on the next pass.
+    _documents_write(client, table_name, vector_type, unchanged, replace=False)
     if not todo:
         return result
     run = embed_texts(client=client, texts=[r.text for r in todo], integration=integration, job_size=len(todo))
@@ -125,10 +132,35 @@ def vectors_store_records(
                     "content_hash": item.content_hash,
                 },
             )
+        _documents_write(client, table_name, vector_type, todo, replace=True)
     for collection, ids in stale.items():  # the model changed: the old space's point goes
         store.delete(collection, client_id=client.pk, point_ids=ids)
     result.stored = len(todo)
     return result
+
+
+def _documents_write(client: Client, table_name: str, vector_type: str, records: list, *, replace: bool) -> None:
+    if not records:
+        return
+    documents = [
+        SearchDocument(
+            client=client,
+            table_name=table_name,
+            record_id=r.record_id,
+            vector_type=vector_type,
+            text=r.text[:KEYWORD_CHARS],
+        )
+        for r in records
+    ]
+    if replace:
+        SearchDocument.objects.bulk_create(
+            documents,
+            update_conflicts=True,
+            unique_fields=["client", "table_name", "record_id", "vector_type"],
+            update_fields=["text", "updated_at"],
+        )
+    else:
+        SearchDocument.objects.bulk_create(documents, ignore_conflicts=True)
 
 
 @dataclass(frozen=True)
@@ -150,24 +182,51 @@ def vectors_search(
     filters: dict[str, Any] | None = None,
     exclude_record_ids: list[int] | None = None,
     hydrate: bool = True,
+    mode: str = "vector",
 ) -> list[SearchResult]:
+    """`vector`: cosine similarity (score = similarity). `keyword`: BM25 over the records' text
+    (score = BM25). `hybrid`: both rankings fused by reciprocal rank (score = fused rank score);
+    filters and score_threshold narrow the vector side."""
+    if mode not in SEARCH_MODES:
+        raise ValueError(f"mode must be one of {', '.join(SEARCH_MODES)}")
     sources = [vector_source(name) for name in table_names]  # UnknownVectorSourceError for a bad name
-    item = embed_texts(client=client, texts=[query_text]).items[0]
-    store = get_vector_store()
-    hits: list[SearchHit] = []
-    for source in sources:
-        hits.extend(
-            store.search(
-                _collection(client, source.table_name, item),
-                client_id=client.pk,
-                vector=item.vector,
-                limit=limit,
-                score_threshold=score_threshold,
-                filters=filters,
+    depth = max(limit, FUSION_DEPTH) if mode == "hybrid" else limit
+    vector_hits: list[SearchHit] = []
+    if mode != "keyword":
+        item = embed_texts(client=client, texts=[query_text]).items[0]
+        store = get_vector_store()
+        for source in sources:
+            vector_hits.extend(
+                store.search(
+                    _collection(client, source.table_name, item),
+                    client_id=client.pk,
+                    vector=item.vector,
+                    limit=depth,
+                    score_threshold=score_threshold,
+                    filters=filters,
+                    exclude_record_ids=exclude_record_ids,
+                )
+            )
+        vector_hits.sort(key=lambda h: h.score, reverse=True)
+    if mode == "vector":
+        hits = vector_hits[:limit]
+    else:
+        keyword_hits = [
+            SearchHit(
+                record_id=record_id, table_name=source.table_name, score=score, payload={"content_preview": preview}
+            )
+            for source in sources
+            for record_id, score, preview in keyword_search(
+                client=client,
+                table_name=source.table_name,
+                query_text=query_text,
+                limit=depth,
+                vector_type=source.vector_type,
                 exclude_record_ids=exclude_record_ids,
             )
-        )
-    hits = sorted(hits, key=lambda h: h.score, reverse=True)[:limit]
+        ]
+        keyword_hits.sort(key=lambda h: h.score, reverse=True)
+        hits = keyword_hits[:limit] if mode == "keyword" else _fuse(vector_hits, keyword_hits[:depth], limit)
     fields: dict[tuple[str, int], dict] = {}
     if hydrate:
         for source in sources:
@@ -185,6 +244,17 @@ def vectors_search(
         for h in hits
         # A hit whose record is gone (deleted since) is not shown; verify --repair removes the point.
         if not hydrate or (h.table_name, h.record_id) in fields
+    ]
+
+
+def _fuse(vector_hits: list[SearchHit], keyword_hits: list[SearchHit], limit: int) -> list[SearchHit]:
+    key = lambda h: (h.table_name, h.record_id)  # noqa: E731
+    fused = reciprocal_rank_fusion([key(h) for h in vector_hits], [key(h) for h in keyword_hits])
+    payloads = {key(h): h.payload for h in keyword_hits} | {key(h): h.payload for h in vector_hits}
+    best = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[:limit]
+    return [
+        SearchHit(record_id=record_id, table_name=table, score=score, payload=payloads[(table, record_id)])
+        for (table, record_id), score in best
     ]
 
 

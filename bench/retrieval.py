@@ -1,12 +1,13 @@
 """Retrieval quality and end-to-end search time on real commits.
 
-    .venv/bin/python bench/retrieval.py [--store pgvector|qdrant] [--commits 20000]
+    .venv/bin/python bench/retrieval.py [--store pgvector|qdrant] [--commits 20000] [--modes vector,keyword,hybrid]
 
 Imports the apache/groovy commits from ../shared/data/commits through Pulse's import path (upsert,
 then the local model, the store and the bridge rows: the time and vectors/s are printed), then
-runs the 500 labelled queries through `vectors_search` (query embedding included), excluding each
-query's own commit, and reports Recall@10 and MRR@10 beside the BM25 baseline in the data's README
-(0.478 / 0.464). Without ../shared it generates commits in topic clusters and queries from them.
+runs the 500 labelled queries through `vectors_search` in each mode (vector, keyword = BM25 over
+PostgreSQL full text, hybrid = both fused by reciprocal rank), excluding each query's own commit,
+and reports Recall@10 and MRR@10 beside the BM25 baseline in the data's README (0.478 / 0.464).
+Without ../shared it generates commits in topic clusters and queries from them.
 """
 
 import argparse
@@ -60,6 +61,7 @@ def main() -> None:
     parser.add_argument("--store", default="pgvector", choices=["pgvector", "qdrant"])
     parser.add_argument("--commits", type=int, default=20000)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/pulse_retrieval")
+    parser.add_argument("--modes", default="vector,keyword,hybrid")
     args = parser.parse_args()
     setup_django(database_url=args.database_url, vector_store=args.store)
     from ai.models import ClientAIConfiguration
@@ -103,32 +105,38 @@ def main() -> None:
         )
     ids = dict(Commit.objects.filter(client=client).values_list("sha", "pk"))
     shas = {pk: sha for sha, pk in ids.items()}
-    recalls, ranks, times = [], [], []
-    for query in queries:
-        if query["query_sha"] not in ids:
-            continue
-        relevant = {s for s in query["relevant_shas"] if s in ids}
-        if not relevant:
-            continue
-        began = time.perf_counter()
-        hits = vectors_search(
-            client=client,
-            query_text=query["query_text"],
-            table_names=["commits"],
-            limit=10,
-            exclude_record_ids=[ids[query["query_sha"]]],
-            hydrate=False,
+    print(f"data: {source}; store {args.store}; model all-MiniLM-L6-v2 (local)")
+    print(f"{'method':<30}{'queries':>8}{'Recall@10':>10}{'MRR@10':>9}{'p50 ms':>9}{'p95 ms':>9}")
+    print(f"{'BM25 (data README)':<30}{'':>8}{BM25['recall@10']:>10.3f}{BM25['mrr']:>9.3f}")
+    for mode in args.modes.split(","):
+        recalls, ranks, times = [], [], []
+        for query in queries:
+            if query["query_sha"] not in ids:
+                continue
+            relevant = {s for s in query["relevant_shas"] if s in ids}
+            if not relevant:
+                continue
+            began = time.perf_counter()
+            hits = vectors_search(
+                client=client,
+                query_text=query["query_text"],
+                table_names=["commits"],
+                limit=10,
+                exclude_record_ids=[ids[query["query_sha"]]],
+                hydrate=False,
+                mode=mode,
+            )
+            times.append((time.perf_counter() - began) * 1000)
+            found = [shas[h.record_id] for h in hits]
+            recalls.append(len(relevant & set(found)) / len(relevant))
+            ranks.append(next((1 / (i + 1) for i, sha in enumerate(found) if sha in relevant), 0.0))
+        p50, p95 = percentiles(times)
+        print(
+            f"{'Pulse ' + mode + ' search':<30}{len(recalls):>8}{statistics.mean(recalls):>10.3f}"
+            f"{statistics.mean(ranks):>9.3f}{p50:>9.1f}{p95:>9.1f}",
+            flush=True,
         )
-        times.append((time.perf_counter() - began) * 1000)
-        found = [shas[h.record_id] for h in hits]
-        recalls.append(len(relevant & set(found)) / len(relevant))
-        ranks.append(next((1 / (i + 1) for i, sha in enumerate(found) if sha in relevant), 0.0))
-    p50, p95 = percentiles(times)
-    print(f"data: {source}; {len(recalls)} queries; store {args.store}; model all-MiniLM-L6-v2 (local)")
-    print(f"{'method':<28}{'Recall@10':>10}{'MRR@10':>9}")
-    print(f"{'BM25 (data README)':<28}{BM25['recall@10']:>10.3f}{BM25['mrr']:>9.3f}")
-    print(f"{'Pulse vector search':<28}{statistics.mean(recalls):>10.3f}{statistics.mean(ranks):>9.3f}")
-    print(f"search time incl. query embedding: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    print("times include the query embedding (vector, hybrid) and the keyword query (keyword, hybrid)")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from ai.catalog import catalog_models
+from ai.keyword_search import keyword_available
 from ai.provider_config import model_info_for
 from ai.providers.registry import PROVIDERS
 from ai.selectors import RANGES
@@ -291,10 +292,24 @@ class SearchForm(forms.Form):
     q = forms.CharField(label="Search", max_length=2000, widget=SearchInput)
     tables = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
     limit = forms.IntegerField(required=False, min_value=1, max_value=50, initial=10)
+    mode = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("hybrid", "Hybrid: meaning and keywords"),
+            ("vector", "Meaning (vectors)"),
+            ("keyword", "Keywords (BM25)"),
+        ],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tables"].choices = [(s.table_name, s.table_name.replace("_", " ")) for s in vector_sources()]
+        if not keyword_available():  # SQLite: vectors only
+            self.fields["mode"].choices = [("vector", "Meaning (vectors)")]
+        self.fields["mode"].initial = self.fields["mode"].choices[0][0]
+
+    def clean_mode(self) -> str:
+        return self.cleaned_data["mode"] or self.fields["mode"].initial
 
 
 class RangeForm(forms.Form):

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from ai.catalog import CAPABILITIES
+from ai.keyword_search import keyword_available
 from ai.provider_config import model_info_for
 from ai.providers.registry import PROVIDERS
 from ai.selectors import RANGES
@@ -236,6 +237,17 @@ class VectorSearchInputSerializer(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=100, default=10)
     score_threshold = serializers.FloatField(min_value=-1, max_value=1, required=False, allow_null=True)
     filters = serializers.DictField(required=False, default=dict)
+    mode = serializers.ChoiceField(
+        choices=["vector", "keyword", "hybrid"],
+        default="vector",
+        help_text="vector: cosine similarity; keyword: BM25 over the records' text; hybrid: both, fused by "
+        "reciprocal rank (best on commit messages, see bench/README.md). keyword and hybrid need PostgreSQL.",
+    )
+
+    def validate_mode(self, value: str) -> str:
+        if value != "vector" and not keyword_available():
+            raise serializers.ValidationError("Keyword and hybrid search need PostgreSQL; use mode 'vector'.")
+        return value
 
     def to_internal_value(self, data):
         # The design notes send one `table_name`; accept it as a one-element list.

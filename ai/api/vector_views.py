@@ -65,6 +65,7 @@ class VectorSearchView(TenantAPIMixin, APIView):
             limit=data["limit"],
             score_threshold=data.get("score_threshold"),
             filters=data["filters"],
+            mode=data["mode"],
         )
         return Response(s.VectorSearchHitSerializer([asdict(h) for h in hits], many=True).data)
 

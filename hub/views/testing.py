@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from ai import services
 from ai.budgets import BudgetExceededError
 from ai.execution import AIExecutionError
+from ai.keyword_search import KeywordSearchUnavailableError
 from ai.quality import EmbeddingQualityError
 from ai.routing import NoProviderError
 from ai.selectors import provider_latency_stats
@@ -18,7 +19,13 @@ from ai.vector_sources import vector_sources
 from hub.forms import EmbedTestForm, RangeForm, SearchForm
 from hub.views.common import tenant_page
 
-AI_FAILURES = (AIExecutionError, BudgetExceededError, EmbeddingQualityError, NoProviderError)
+AI_FAILURES = (
+    AIExecutionError,
+    BudgetExceededError,
+    EmbeddingQualityError,
+    KeywordSearchUnavailableError,
+    NoProviderError,
+)
 
 
 def _embed(request, form: EmbedTestForm) -> dict | None:
@@ -50,6 +57,7 @@ def _search(request, form: SearchForm) -> dict | None:
             query_text=form.cleaned_data["q"],
             table_names=tables,
             limit=form.cleaned_data["limit"] or 10,
+            mode=form.cleaned_data["mode"],
         )
     except AI_FAILURES as exc:
         messages.error(request, f"Search failed: {exc}")
@@ -63,7 +71,12 @@ def _search(request, form: SearchForm) -> dict | None:
         }
         for hit in hits
     ]
-    return {"hits": rows, "latency_ms": (time.perf_counter() - started) * 1000, "tables": tables}
+    return {
+        "hits": rows,
+        "latency_ms": (time.perf_counter() - started) * 1000,
+        "tables": tables,
+        "mode": form.cleaned_data["mode"],
+    }
 
 
 @tenant_page

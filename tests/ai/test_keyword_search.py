@@ -1,0 +1,105 @@
+"""Keyword (BM25 over PostgreSQL full text) and hybrid search, beside vector search."""
+
+import pytest
+from django.db import connection
+
+from ai.backfill import backfill_run, backfill_start
+from ai.keyword_search import keyword_search, reciprocal_rank_fusion
+from ai.models import SearchDocument
+from ai.vector_services import RecordText, vectors_search, vectors_store_records
+from ai.vector_sources import vector_source
+from tests.ai.factories import local_embedding
+from tests.etl.factories import make_commits
+
+MESSAGES = [
+    "GROOVY-11542: StackOverflowError in the STC when a closure shares a generic placeholder",
+    "Fix the closure parameter inference for generics",
+    "Bump gradle wrapper to 8.14",
+    "Document the JsonSlurper lax parser options",
+    "Refactor test code that caused codenarc errors",
+    "Speed up the build cache for the docs task",
+]
+
+
+@pytest.fixture
+def indexed(tenant_a):
+    local_embedding(tenant_a)
+    commits = make_commits(tenant_a, MESSAGES)
+    job, _ = backfill_start(client=tenant_a)
+    backfill_run(job_id=job.pk)
+    return commits
+
+
+def test_documents_are_written_with_the_vectors_and_keep_the_text(indexed, tenant_a):
+    source = vector_source("commits")
+    documents = dict(
+        SearchDocument.objects.for_client(tenant_a).filter(table_name="commits").values_list("record_id", "text")
+    )
+    assert documents == {c.pk: source.text(source.queryset(tenant_a).get(pk=c.pk)) for c in indexed}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tsv::text FROM ai_search_documents WHERE record_id = %s", [indexed[0].pk])
+        assert "'stackoverflowerror'" in cursor.fetchone()[0]  # the database keeps the english tsvector
+
+
+def test_keyword_search_ranks_by_bm25_and_is_tenant_scoped(indexed, tenant_a, tenant_b):
+    hits = keyword_search(client=tenant_a, table_name="commits", query_text="codenarc errors in tests")
+    assert hits[0][0] == indexed[4].pk
+    assert hits[0][1] > 0
+    # A rare term outweighs a common one: "closure" appears twice, "StackOverflowError" once.
+    hits = keyword_search(client=tenant_a, table_name="commits", query_text="closure StackOverflowError")
+    assert hits[0][0] == indexed[0].pk
+    excluded = keyword_search(
+        client=tenant_a,
+        table_name="commits",
+        query_text="closure StackOverflowError",
+        exclude_record_ids=[indexed[0].pk],
+    )
+    assert indexed[0].pk not in [h[0] for h in excluded]
+    assert keyword_search(client=tenant_b, table_name="commits", query_text="codenarc closure gradle") == []
+
+
+def test_hybrid_fuses_both_rankings_and_finds_the_exact_identifier(indexed, tenant_a, tenant_b):
+    hits = vectors_search(
+        client=tenant_a, query_text="GROOVY-11542 stack overflow", table_names=["commits"], limit=3, mode="hybrid"
+    )
+    assert hits[0].record_id == indexed[0].pk
+    assert hits[0].fields["sha"] == indexed[0].sha  # hydrated like vector hits
+    assert hits[0].score == pytest.approx(2 / 61)  # first in both lists
+    keyword = vectors_search(client=tenant_a, query_text="gradle wrapper", table_names=["commits"], mode="keyword")
+    assert keyword[0].record_id == indexed[2].pk and "Bump gradle" in keyword[0].preview
+    local_embedding(tenant_b)
+    assert vectors_search(client=tenant_b, query_text="gradle wrapper", table_names=["commits"], mode="hybrid") == []
+
+
+def test_vectors_stored_before_keyword_search_get_their_documents_on_the_next_pass(tenant_a):
+    local_embedding(tenant_a)
+    commits = make_commits(tenant_a, MESSAGES[:3])
+    records = [RecordText(c.pk, c.message) for c in commits]
+    vectors_store_records(client=tenant_a, table_name="commits", records=records)
+    SearchDocument.objects.for_client(tenant_a).delete()  # as before the migration
+    result = vectors_store_records(client=tenant_a, table_name="commits", records=records)
+    assert (result.unchanged, result.embedded) == (3, 0)  # no provider call
+    assert SearchDocument.objects.for_client(tenant_a).count() == 3
+
+
+def test_reciprocal_rank_fusion():
+    fused = reciprocal_rank_fusion(["a", "b", "c"], ["c", "a"])
+    assert fused["a"] == pytest.approx(1 / 61 + 1 / 62)
+    assert fused["c"] == pytest.approx(1 / 63 + 1 / 61)
+    assert fused["b"] == pytest.approx(1 / 62)
+    assert max(fused, key=fused.get) == "a"
+
+
+def test_the_api_takes_a_mode_and_names_a_bad_one(indexed, admin_a, api_as):
+    api = api_as(admin_a)
+    response = api.post(
+        "/api/v1/ai/vectors/search/",
+        {"query_text": "codenarc", "table_names": ["commits"], "mode": "keyword"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()[0]["record_id"] == indexed[4].pk
+    response = api.post(
+        "/api/v1/ai/vectors/search/", {"query_text": "x", "table_names": ["commits"], "mode": "fuzzy"}, format="json"
+    )
+    assert response.status_code == 400 and "mode" in response.json()
