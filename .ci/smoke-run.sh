@@ -31,6 +31,8 @@ base="http://127.0.0.1:$port"
 check() { code=$(curl -s -o /dev/null -w "%{http_code}" "$base$1"); echo "$1 -> $code"; [ "$code" = "$2" ]; }
 check /accounts/login/ 200
 check /admin/login/ 200
+check /static/css/pulse.css 200
+check /static/js/hub.js 200
 ready=$(curl -s "$base/readyz")
 echo "/readyz -> $ready"
 echo "$ready" | grep -q '"status": "ok"'
