@@ -12,6 +12,8 @@ Hybrid search fuses the vector and keyword rankings with reciprocal rank fusion 
 calibration between cosine similarity and BM25.
 """
 
+import math
+
 from django.core.cache import cache
 from django.db import connection
 
@@ -50,30 +52,16 @@ def _corpus_stats(client: Client, table_name: str) -> tuple[int, float]:
     return stats
 
 
-_BM25_SQL = """
-WITH terms AS (
-    SELECT DISTINCT plainto_tsquery('simple', lexeme) AS q
-    FROM unnest(to_tsvector('english', %(query)s))
-),
-weighted AS (
-    SELECT t.q, ln(1 + (%(n)s - df.n + 0.5) / (df.n + 0.5)) AS idf
-    FROM terms t
-    CROSS JOIN LATERAL (
-        SELECT count(*) AS n FROM ai_search_documents d
-        WHERE d.client_id = %(client)s AND d.table_name = %(table)s AND d.tsv @@ t.q
-    ) df
-)
-SELECT d.record_id,
-       sum(w.idf * (%(k1)s + 1) / (1 + %(k1)s * (1 - %(b)s + %(b)s * length(d.tsv) / %(avg)s))) AS score,
-       left(d.text, %(preview)s) AS preview
-FROM ai_search_documents d
-JOIN weighted w ON d.tsv @@ w.q
-WHERE d.client_id = %(client)s AND d.table_name = %(table)s AND d.vector_type = %(vector_type)s
-  AND NOT (d.record_id = ANY(%(excluded)s::bigint[]))
-GROUP BY d.record_id, d.text
-ORDER BY score DESC, d.record_id
-LIMIT %(limit)s
-"""
+_TERMS_SQL = "SELECT DISTINCT plainto_tsquery('simple', lexeme)::text FROM unnest(to_tsvector('english', %s))"
+_SCOPE = "client_id = %s AND table_name = %s AND vector_type = %s"
+MAX_TERMS = 32
+
+
+def _terms(query_text: str) -> list[str]:
+    """The query's english lexemes (stemmed, stop words dropped) as single-term tsqueries."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TERMS_SQL, [query_text])
+        return sorted(row[0] for row in cursor.fetchall() if row[0])[:MAX_TERMS]
 
 
 def keyword_search(
@@ -86,30 +74,49 @@ def keyword_search(
     exclude_record_ids: list[int] | None = None,
     preview_chars: int = 300,
 ) -> list[tuple[int, float, str]]:
-    """(record id, BM25 score, preview), best first, within the tenant only."""
+    """(record id, BM25 score, preview), best first, within the tenant only.
+
+    Two statements, each one pass over the documents that contain any query term (the GIN index
+    finds them): the terms' document frequencies, then the scores. Written so that the plan does
+    not depend on fresh table statistics: a correlated per-term count first tried here ran for
+    minutes on a freshly loaded table."""
     if not keyword_available():
         raise KeywordSearchUnavailableError(
             "Keyword and hybrid search need PostgreSQL; this deployment has vectors only."
         )
     documents, average = _corpus_stats(client, table_name)
-    if not documents:
+    terms = _terms(query_text) if documents else []
+    if not terms:
         return []
+    scope = [client.pk, table_name, vector_type]
+    any_term = " || ".join(["%s::tsquery"] * len(terms))
+    counts = ", ".join(["count(*) FILTER (WHERE tsv @@ %s::tsquery)"] * len(terms))
     with connection.cursor() as cursor:
         cursor.execute(
-            _BM25_SQL,
-            {
-                "query": query_text,
-                "n": documents,
-                "client": client.pk,
-                "table": table_name,
-                "vector_type": vector_type,
-                "k1": K1,
-                "b": B,
-                "avg": average,
-                "excluded": list(exclude_record_ids or []),
-                "limit": limit,
-                "preview": preview_chars,
-            },
+            f"SELECT {counts} FROM ai_search_documents WHERE {_SCOPE} AND tsv @@ ({any_term})",  # noqa: S608
+            [*terms, *scope, *terms],
+        )
+        frequencies = cursor.fetchone()
+        idf = [math.log(1 + (documents - df + 0.5) / (df + 0.5)) for df in frequencies]
+        # Term frequency as presence: sum the idf of the terms a document has, then BM25's length norm.
+        matched = " + ".join(["CASE WHEN tsv @@ %s::tsquery THEN %s ELSE 0 END"] * len(terms))
+        cursor.execute(
+            f"SELECT record_id, ({matched}) * %s / (1 + %s * (1 - %s + %s * length(tsv) / %s)) AS score, "  # noqa: S608
+            f"left(text, %s) FROM ai_search_documents WHERE {_SCOPE} AND tsv @@ ({any_term}) "
+            "AND NOT (record_id = ANY(%s::bigint[])) ORDER BY score DESC, record_id LIMIT %s",
+            [
+                *[value for term, weight in zip(terms, idf, strict=True) for value in (term, weight)],
+                K1 + 1,
+                K1,
+                B,
+                B,
+                average,
+                preview_chars,
+                *scope,
+                *terms,
+                list(exclude_record_ids or []),
+                limit,
+            ],
         )
         return [(int(record_id), float(score), preview) for record_id, score, preview in cursor.fetchall()]
 

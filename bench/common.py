@@ -3,7 +3,6 @@
 import os
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -11,8 +10,10 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
 def setup_django(*, database_url: str | None = None, vector_store: str = "qdrant") -> str:
-    """Configure and migrate a private environment; returns its var dir."""
-    var_dir = tempfile.mkdtemp(prefix="pulse-bench-")
+    """Configure and migrate a private environment; returns its var dir. The var dir (and so the
+    encryption keys of the bench databases' rows) persists between runs: var/bench."""
+    var_dir = str(ROOT / "var" / "bench")
+    Path(var_dir).mkdir(parents=True, exist_ok=True)
     os.environ.update(
         PULSE_VAR_DIR=var_dir,
         HF_HUB_OFFLINE="1",
