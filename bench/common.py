@@ -51,3 +51,25 @@ def percentiles(samples_ms: list[float]) -> tuple[float, float]:
     ordered = sorted(samples_ms)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return statistics.median(ordered), p95
+
+
+def local_tenant(slug: str, name: str):
+    """A tenant (created once) whose embeddings come from the bundled MiniLM; returns (client, integration)."""
+    from ai.models import ClientAIConfiguration
+    from pulse.core.models import Client, Integration
+
+    client, _ = Client.objects.get_or_create(slug=slug, defaults={"name": name})
+    local, _ = Integration.objects.get_or_create(
+        client=client,
+        integration_name="Local MiniLM",
+        defaults={
+            "integration_type": "ai_model",
+            "integration_subtype": "embedding",
+            "configuration": {"provider": "sentence_transformers"},
+            "model_config": {"model_name": "all-MiniLM-L6-v2"},
+        },
+    )
+    ClientAIConfiguration.objects.update_or_create(
+        client=client, config_category="models", defaults={"configuration": {"embedding": local.pk}}
+    )
+    return client, local

@@ -24,7 +24,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from common import SHARED_DATA, percentiles, setup_django
+from common import SHARED_DATA, local_tenant, percentiles, setup_django
 from retrieval import generated
 
 COMMITS = SHARED_DATA / "commits" / "apache-groovy.commits.jsonl.gz"
@@ -93,26 +93,13 @@ def main() -> None:
     from django.test import Client as HttpClient
     from django.urls import reverse
 
-    from ai.models import AIUsageTracking, ClientAIConfiguration
+    from ai.models import AIUsageTracking
     from etl.models import Commit
     from etl.services.imports import commits_import_file
-    from pulse.core.models import Client, Integration, User
+    from pulse.core.models import User
 
     settings.ALLOWED_HOSTS = ["*"]
-    client, _ = Client.objects.get_or_create(slug="hub-bench", defaults={"name": "Hub bench"})
-    local, _ = Integration.objects.get_or_create(
-        client=client,
-        integration_name="Local MiniLM",
-        defaults={
-            "integration_type": "ai_model",
-            "integration_subtype": "embedding",
-            "configuration": {"provider": "sentence_transformers"},
-            "model_config": {"model_name": "all-MiniLM-L6-v2"},
-        },
-    )
-    ClientAIConfiguration.objects.update_or_create(
-        client=client, config_category="models", defaults={"configuration": {"embedding": local.pk}}
-    )
+    client, local = local_tenant("hub-bench", "Hub bench")
     if Commit.objects.filter(client=client).count() < args.records:
         path, label = _commits_file(args.records)
         started = time.perf_counter()

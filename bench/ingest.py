@@ -18,7 +18,7 @@ import os
 import time
 import uuid
 
-from common import SHARED_DATA, setup_django
+from common import SHARED_DATA, local_tenant, setup_django
 from retrieval import generated
 
 COMMITS = SHARED_DATA / "commits" / "apache-groovy.commits.jsonl.gz"
@@ -43,10 +43,8 @@ def main() -> None:
     setup_django(database_url=url)
     from django.conf import settings
 
-    from ai.models import ClientAIConfiguration
     from ai.providers.local import load_model, resolve_model_path
     from ai.vector_services import RecordText, vectors_store_records
-    from pulse.core.models import Client, Integration
 
     texts, label = _texts(args.texts)
     model = load_model(resolve_model_path("all-MiniLM-L6-v2"))
@@ -64,18 +62,7 @@ def main() -> None:
     print(f"{f'raw encode, {BATCH} texts per call':<34}{chunked:>10.1f}{chunked / raw:>8.2f}", flush=True)
     for store_name in args.stores.split(","):
         settings.VECTOR_STORE = store_name
-        client = Client.objects.create(slug=f"ingest-{uuid.uuid4().hex[:8]}", name="ingest bench")
-        local = Integration.objects.create(
-            client=client,
-            integration_type="ai_model",
-            integration_subtype="embedding",
-            integration_name="Local MiniLM",
-            configuration={"provider": "sentence_transformers"},
-            model_config={"model_name": "all-MiniLM-L6-v2"},
-        )
-        ClientAIConfiguration.objects.create(
-            client=client, config_category="models", configuration={"embedding": local.pk}
-        )
+        client, _ = local_tenant(f"ingest-{uuid.uuid4().hex[:8]}", "ingest bench")
         records = [RecordText(i + 1, text, {"title": text[:80]}) for i, text in enumerate(texts)]
         started = time.perf_counter()
         stored = 0

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import SHARED_DATA, percentiles, setup_django
+from common import SHARED_DATA, local_tenant, percentiles, setup_django
 
 COMMITS = SHARED_DATA / "commits" / "apache-groovy.commits.jsonl.gz"
 QUERIES = SHARED_DATA / "commits" / "apache-groovy.queries.jsonl"
@@ -64,11 +64,9 @@ def main() -> None:
     parser.add_argument("--modes", default="vector,keyword,hybrid")
     args = parser.parse_args()
     setup_django(database_url=args.database_url, vector_store=args.store)
-    from ai.models import ClientAIConfiguration
     from ai.vector_services import vectors_search
     from etl.models import Commit
     from etl.services.imports import commits_import_file
-    from pulse.core.models import Client, Integration
 
     if COMMITS.exists():
         path, source = COMMITS, f"{COMMITS.name} ({args.commits} commits)"
@@ -76,20 +74,7 @@ def main() -> None:
     else:
         path, queries = generated(args.commits)
         source = f"{args.commits} generated commits (../shared/data absent)"
-    client, _ = Client.objects.get_or_create(slug=f"retrieval-{args.store}", defaults={"name": "retrieval bench"})
-    local, _ = Integration.objects.get_or_create(
-        client=client,
-        integration_name="Local MiniLM",
-        defaults={
-            "integration_type": "ai_model",
-            "integration_subtype": "embedding",
-            "configuration": {"provider": "sentence_transformers"},
-            "model_config": {"model_name": "all-MiniLM-L6-v2"},
-        },
-    )
-    ClientAIConfiguration.objects.update_or_create(
-        client=client, config_category="models", defaults={"configuration": {"embedding": local.pk}}
-    )
+    client, _ = local_tenant(f"retrieval-{args.store}", "retrieval bench")
     if Commit.objects.filter(client=client).count() < args.commits:
         if path == COMMITS and args.commits < 20000:
             subset = Path(tempfile.mkdtemp()) / "subset.jsonl"

@@ -4,8 +4,10 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+
+from pulse.core.services import integration_delete
 
 
 def tenant_page(view):
@@ -38,3 +40,25 @@ def flash_service_error(request, error) -> None:
     else:
         text = " ".join(getattr(error, "messages", [str(error)]))
     messages.error(request, text)
+
+
+def confirm_delete(request, integration, *, kind: str, back: str, done: str = "", blockers=()):
+    """GET: a page that asks first (naming what blocks the delete); POST (admins): delete, then back."""
+    if request.method != "POST":
+        context = {
+            "object_label": integration.integration_name,
+            "kind": kind,
+            "blockers": list(blockers),
+            "section": back.split(":")[1],
+            "cancel_url": back,
+        }
+        return render(request, "hub/confirm_delete.html", context)
+    require_admin(request)
+    name = integration.integration_name
+    try:
+        integration_delete(integration=integration)
+    except ValidationError as exc:
+        flash_service_error(request, exc)
+    else:
+        messages.success(request, f"Deleted {name}.{done}")
+    return redirect(back)

@@ -13,8 +13,7 @@ from ai.catalog import catalog_models
 from ai.execution import cooling_down_until
 from ai.provider_config import model_info_for
 from hub.forms import PROVIDER_FIELDS, PROVIDER_LABELS, ProviderForm, add_service_errors
-from hub.views.common import flash_service_error, require_admin, tenant_page
-from pulse.core.services import integration_delete
+from hub.views.common import confirm_delete, require_admin, tenant_page
 
 
 def _card(integration) -> dict:
@@ -134,25 +133,11 @@ def provider_test(request, provider_id: int):
 @require_http_methods(["GET", "POST"])
 def provider_delete(request, provider_id: int):
     integration = selectors.provider_get(client=request.client, provider_id=provider_id)
-    if request.method == "POST":
-        require_admin(request)
-        name = integration.integration_name
-        try:
-            integration_delete(integration=integration)
-        except ValidationError as exc:
-            flash_service_error(request, exc)
-            return redirect("hub:providers")
-        messages.success(request, f"Deleted {name}.")
-        return redirect("hub:providers")
-    users = list(integration.fallback_for.all())
-    return render(
+    return confirm_delete(
         request,
-        "hub/confirm_delete.html",
-        {
-            "object_label": integration.integration_name,
-            "kind": "provider",
-            "blockers": users,
-            "section": "providers",
-            "cancel_url": "hub:providers",
-        },
+        integration,
+        kind="provider",
+        back="hub:providers",
+        done=" Its usage history stays in the ledger.",
+        blockers=integration.fallback_for.all(),
     )

@@ -10,9 +10,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from etl import selectors
 from etl.services.sources import SOURCE_TYPES, source_create, source_sync_enqueue, source_test, source_update
 from hub.forms import SourceForm, add_service_errors
-from hub.views.common import flash_service_error, require_admin, tenant_page
+from hub.views.common import confirm_delete, flash_service_error, require_admin, tenant_page
 from pulse.core.models import Integration
-from pulse.core.services import integration_delete
 
 KIND_LABELS = dict(Integration.Type.choices)
 
@@ -115,24 +114,4 @@ def source_sync_view(request, source_id: int):
 @require_http_methods(["GET", "POST"])
 def source_delete(request, source_id: int):
     source = selectors.source_get(client=request.client, source_id=source_id)
-    if request.method == "POST":
-        require_admin(request)
-        name = source.integration_name
-        try:
-            integration_delete(integration=source)
-        except ValidationError as exc:
-            flash_service_error(request, exc)
-        else:
-            messages.success(request, f"Deleted {name}. Its imported records stay.")
-        return redirect("hub:sources")
-    return render(
-        request,
-        "hub/confirm_delete.html",
-        {
-            "object_label": source.integration_name,
-            "kind": "data source",
-            "blockers": [],
-            "section": "sources",
-            "cancel_url": "hub:sources",
-        },
-    )
+    return confirm_delete(request, source, kind="data source", back="hub:sources", done=" Its imported records stay.")
