@@ -1,5 +1,7 @@
 """Usage & Costs: ledger totals for a range, gateway spend, providers, a daily chart, the budget."""
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -17,6 +19,7 @@ from hub.forms import BudgetForm, RangeForm
 from hub.views.common import flash_service_error, require_admin, tenant_page
 
 GATEWAY_CACHE_SECONDS = 60
+GATEWAY_TIMEOUT_SECONDS = 5.0
 
 
 def _gateway_spend(client) -> list[dict]:
@@ -27,7 +30,10 @@ def _gateway_spend(client) -> list[dict]:
         entry = cache.get(key)
         if entry is None:
             try:
-                info = CustomGatewayProvider(provider_config_for(gateway)).key_info()
+                config = provider_config_for(gateway)
+                # A page waits at most a few seconds for a gateway, whatever its call timeout.
+                config = replace(config, timeout=min(config.timeout, GATEWAY_TIMEOUT_SECONDS))
+                info = CustomGatewayProvider(config).key_info()
                 entry = {"spend": info.spend, "max_budget": info.max_budget, "alias": info.key_alias, "error": ""}
             except ProviderError as exc:
                 entry = {"spend": None, "max_budget": None, "alias": "", "error": str(exc)}

@@ -4,6 +4,7 @@ import subprocess
 from datetime import timedelta
 from decimal import Decimal
 
+import httpx
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -205,6 +206,11 @@ def test_gateway_spend_comes_from_key_info_and_a_down_gateway_is_a_message(admin
     html = admin.get(reverse("hub:usage")).content.decode()
     assert 'data-metric="gateway">unavailable<' in html
     assert KEY not in html
+    cache.clear()
+    slow = respx_mock.get("https://gw.example/key/info").mock(side_effect=httpx.ReadTimeout("slow gateway"))
+    html = admin.get(reverse("hub:usage")).content.decode()
+    assert "/key/info timed out" in html
+    assert slow.calls.last.request.extensions["timeout"]["read"] == 5.0  # the page never waits 30 s
 
 
 @pytest.fixture
