@@ -77,6 +77,17 @@ def backfill_start(*, client: Client, tables: list[str] | None = None) -> tuple[
     return job, True
 
 
+def backfill_queue(*, client: Client, tables: list[str] | None = None) -> tuple[BackfillJob, bool]:
+    """`backfill_start`, then hand a new job to a worker once the caller's transaction commits."""
+    from ai.tasks import backfill_task  # the tasks module imports this one
+
+    with transaction.atomic():
+        job, created = backfill_start(client=client, tables=tables)
+        if created:
+            transaction.on_commit(lambda: backfill_task.delay(job.pk))
+    return job, created
+
+
 def backfill_cancel(*, job: BackfillJob) -> BackfillJob:
     BackfillJob.objects.filter(pk=job.pk, status=BackfillJob.Status.QUEUED).update(
         status=BackfillJob.Status.CANCELLED, finished_at=timezone.now(), cancel_requested=True

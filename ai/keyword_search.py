@@ -34,17 +34,17 @@ def keyword_available() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _corpus_stats(client: Client, table_name: str) -> tuple[int, float]:
+def _corpus_stats(client: Client, table_name: str, vector_type: str) -> tuple[int, float]:
     """Documents and average length (lexemes) of a tenant's table; cached for a few minutes, as
     BM25 needs them only roughly."""
-    key = f"ai:kw-stats:{client.pk}:{table_name}"
+    key = f"ai:kw-stats:{client.pk}:{table_name}:{vector_type}"
     stats = cache.get(key)
     if stats is None:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT count(*), coalesce(avg(length(tsv)), 0) FROM ai_search_documents "
-                "WHERE client_id = %s AND table_name = %s",
-                [client.pk, table_name],
+                "WHERE client_id = %s AND table_name = %s AND vector_type = %s",
+                [client.pk, table_name, vector_type],
             )
             count, avg = cursor.fetchone()
         stats = (int(count), float(avg) or 1.0)
@@ -84,7 +84,7 @@ def keyword_search(
         raise KeywordSearchUnavailableError(
             "Keyword and hybrid search need PostgreSQL; this deployment has vectors only."
         )
-    documents, average = _corpus_stats(client, table_name)
+    documents, average = _corpus_stats(client, table_name, vector_type)
     terms = _terms(query_text) if documents else []
     if not terms:
         return []

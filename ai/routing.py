@@ -14,6 +14,7 @@ from ai.budgets import budget_status
 from ai.execution import cooling_down_until, is_paid
 from ai.models import ClientAIConfiguration
 from ai.provider_config import model_info_for
+from ai.selectors import provider_list_capable
 from pulse.core.models import Client, Integration
 
 PREFERENCES = ("fast", "balanced", "quality")
@@ -33,13 +34,8 @@ def models_configuration(client: Client) -> dict:
 
 
 def _capable(client: Client, capability: str) -> list[Integration]:
-    rows = (
-        Integration.objects.for_client(client)
-        .filter(integration_type=Integration.Type.AI_MODEL, active=True)
-        .select_related("fallback_integration")
-        .order_by("pk")
-    )
-    return [row for row in rows if capability in model_info_for(row).capabilities]
+    rows = provider_list_capable(client=client, capability=capability, active_only=True)
+    return sorted(rows, key=lambda row: row.pk)
 
 
 def route_integration(

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ai.budgets import budget_status
 from ai.models import AIUsageTracking
+from ai.provider_config import model_info_for
 from pulse.core.models import Client, Integration
 
 RANGES = {"1d": 1, "7d": 7, "30d": 30, "90d": 90}
@@ -23,6 +24,14 @@ def provider_list(*, client: Client) -> QuerySet[Integration]:
         .select_related("fallback_integration")
         .order_by("integration_name", "id")
     )
+
+
+def provider_list_capable(*, client: Client, capability: str, active_only: bool = False) -> list[Integration]:
+    """The tenant's providers whose model can do `capability` (catalog facts plus overrides)."""
+    rows = provider_list(client=client)
+    if active_only:
+        rows = rows.filter(active=True)
+    return [row for row in rows if capability in model_info_for(row).capabilities]
 
 
 def provider_get(*, client: Client, provider_id) -> Integration:

@@ -1,7 +1,7 @@
 """Writes and actions of the AI area: providers, provider tests, embeddings."""
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +11,7 @@ from ai.execution import EmbeddingOutcome, execute_embedding
 from ai.ledger import call_cost, usage_record
 from ai.provider_config import model_info_for, provider_config_for
 from ai.providers.base import ProviderError, Usage
+from ai.providers.gateway import CustomGatewayProvider, KeyInfo
 from ai.providers.registry import build_provider
 from ai.routing import route_integration
 from pulse.core import services as core_services
@@ -161,6 +162,14 @@ def provider_record_test(*, integration: Integration, result: ProviderTestResult
     }
     integration.performance_config = performance
     Integration.objects.filter(pk=integration.pk).update(performance_config=performance)
+
+
+def gateway_key_info(*, integration: Integration, max_timeout: float | None = None) -> KeyInfo:
+    """A custom gateway's own view of its key (`/key/info`: spend, budget, alias, models)."""
+    config = provider_config_for(integration)
+    if max_timeout is not None:
+        config = replace(config, timeout=min(config.timeout, max_timeout))
+    return CustomGatewayProvider(config).key_info()
 
 
 def embeddings_create(

@@ -263,7 +263,9 @@ def vectors_search(
 
 
 def _fuse(vector_hits: list[SearchHit], keyword_hits: list[SearchHit], limit: int) -> list[SearchHit]:
-    key = lambda h: (h.table_name, h.record_id)  # noqa: E731
+    def key(hit: SearchHit) -> tuple[str, int]:
+        return hit.table_name, hit.record_id
+
     fused = reciprocal_rank_fusion([key(h) for h in vector_hits], [key(h) for h in keyword_hits])
     payloads = {key(h): h.payload for h in keyword_hits} | {key(h): h.payload for h in vector_hits}
     best = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[:limit]

@@ -4,11 +4,11 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from ai.catalog import catalog_models
+from ai.catalog import model_info
 from ai.keyword_search import keyword_available
 from ai.provider_config import model_info_for
 from ai.providers.registry import PROVIDERS
-from ai.selectors import RANGES
+from ai.selectors import RANGES, provider_list, provider_list_capable
 from ai.tenant_settings import ANALYSIS_DEPTHS, BUDGET_ACTIONS, RESPONSE_STYLES
 from ai.vector_sources import vector_sources
 from pulse.core.crypto import mask_secret
@@ -92,7 +92,6 @@ class ProviderForm(forms.Form):
                 self.fields["api_key"].widget.attrs["placeholder"] = f"{stored} (stored; type to replace)"
         self.fields["fallback_integration"].queryset = candidates.order_by("integration_name")
         self.fallback_dimensions = {c.pk: model_info_for(c).dimensions for c in candidates}
-        self.fallback_subtypes = {c.pk: c.integration_subtype for c in candidates}
         self.fields["fallback_integration"].label_from_instance = self._fallback_label
 
     def _fallback_label(self, integration: Integration) -> str:
@@ -115,7 +114,9 @@ class ProviderForm(forms.Form):
             self.add_error("api_key", "This provider needs an API key.")
         fallback = data.get("fallback_integration")
         if fallback is not None and data.get("subtype") == Integration.Subtype.EMBEDDING:
-            wanted = data.get("dimensions") or _catalog_dimensions(provider, data.get("model_name"))
+            wanted = (
+                data.get("dimensions") or model_info(provider=provider, model=data.get("model_name") or "").dimensions
+            )
             theirs = self.fallback_dimensions.get(fallback.pk)
             if wanted and theirs and wanted != theirs:
                 self.add_error(
@@ -166,21 +167,13 @@ class ProviderForm(forms.Form):
         }
 
 
-def _catalog_dimensions(provider: str | None, model: str | None) -> int | None:
-    for info in catalog_models(provider=provider):
-        if info.name == model:
-            return info.dimensions
-    return None
-
-
 class EmbeddingChoiceForm(forms.Form):
     integration = forms.ModelChoiceField(label="Embedding provider", queryset=Integration.objects.none())
 
     def __init__(self, *args, client, **kwargs):
         super().__init__(*args, **kwargs)
-        rows = Integration.objects.for_client(client).filter(integration_type=Integration.Type.AI_MODEL, active=True)
-        capable = [row.pk for row in rows if "embedding" in model_info_for(row).capabilities]
-        self.fields["integration"].queryset = rows.filter(pk__in=capable).order_by("integration_name")
+        capable = provider_list_capable(client=client, capability="embedding", active_only=True)
+        self.fields["integration"].queryset = provider_list(client=client).filter(pk__in=[c.pk for c in capable])
         self.fields["integration"].label_from_instance = _embedding_label
 
 
@@ -226,10 +219,9 @@ class AgentForm(forms.Form):
 
     def __init__(self, *args, client, **kwargs):
         super().__init__(*args, **kwargs)
-        rows = Integration.objects.for_client(client).filter(integration_type=Integration.Type.AI_MODEL)
-        capable = [row.pk for row in rows if "text_generation" in model_info_for(row).capabilities]
+        capable = provider_list_capable(client=client, capability="text_generation")
         for field in ("primary_model", "fallback_model"):
-            self.fields[field].queryset = rows.filter(pk__in=capable).order_by("integration_name")
+            self.fields[field].queryset = provider_list(client=client).filter(pk__in=[c.pk for c in capable])
             self.fields[field].label_from_instance = lambda i: (
                 f"{i.integration_name} ({i.model_config.get('model_name', '')})"
             )

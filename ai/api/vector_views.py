@@ -2,7 +2,6 @@
 
 from dataclasses import asdict
 
-from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -11,9 +10,8 @@ from rest_framework.views import APIView
 
 from ai.api import serializers as s
 from ai.api.views import validated
-from ai.backfill import backfill_cancel, backfill_plan, backfill_start
+from ai.backfill import backfill_cancel, backfill_plan, backfill_queue
 from ai.models import BackfillJob, QdrantVector
-from ai.tasks import backfill_task
 from ai.vector_services import RecordText, vectors_search, vectors_store_records
 from ai.vector_sources import vector_source
 from pulse.core.api.views import TenantAPIMixin
@@ -81,9 +79,7 @@ class BackfillListView(TenantAPIMixin, APIView):
     )
     def post(self, request):
         data = validated(s.BackfillStartSerializer, request.data)
-        job, created = backfill_start(client=self.client, tables=data.get("tables"))
-        if created:
-            transaction.on_commit(lambda: backfill_task.delay(job.pk))
+        job, created = backfill_queue(client=self.client, tables=data.get("tables"))
         return Response(s.BackfillJobSerializer(job).data, status=status.HTTP_201_CREATED if created else 200)
 
 

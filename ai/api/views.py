@@ -14,8 +14,6 @@ from ai import selectors, services
 from ai.api import serializers as s
 from ai.catalog import catalog_models
 from ai.pipeline_config import ai_config_export, ai_config_import
-from ai.provider_config import provider_config_for
-from ai.providers.gateway import CustomGatewayProvider
 from pulse.core.api.views import TenantAPIMixin
 from pulse.core.services import integration_delete
 
@@ -138,7 +136,7 @@ class GatewayKeyInfoView(TenantAPIMixin, APIView):
         gateway = gateways.first()
         if gateway is None:
             raise ValidationError({"provider_id": "No custom gateway provider is configured."})
-        info = CustomGatewayProvider(provider_config_for(gateway)).key_info()
+        info = services.gateway_key_info(integration=gateway)
         return Response(s.KeyInfoSerializer({"provider_id": gateway.pk, **asdict(info)}).data)
 
 

@@ -8,11 +8,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from ai.backfill import backfill_cancel, backfill_plan, backfill_start
+from ai.backfill import backfill_cancel, backfill_plan, backfill_queue
 from ai.catalog import catalog_models
 from ai.models import BackfillJob
 from ai.provider_config import model_info_for
-from ai.tasks import backfill_task
 from ai.tenant_settings import current_embedding_integration, embedding_integration_set, embedding_switch_plan
 from hub.forms import BackfillForm, EmbeddingChoiceForm
 from hub.views.common import flash_service_error, require_admin, tenant_page
@@ -107,10 +106,7 @@ def embedding_switch(request):
             embedding_integration_set(client=request.client, integration=target)
             started = None
             if not plan.same_model and request.POST.get("start_backfill"):
-                job, created = backfill_start(client=request.client)
-                if created:
-                    transaction.on_commit(lambda: backfill_task.delay(job.pk))
-                started = job
+                started, _ = backfill_queue(client=request.client)
     except ValidationError as exc:
         flash_service_error(request, exc)
         return redirect("hub:embeddings")
@@ -127,10 +123,7 @@ def backfill_start_view(request):
     if not form.is_valid():
         messages.error(request, "Choose tables from the list.")
         return redirect("hub:embeddings")
-    with transaction.atomic():
-        job, created = backfill_start(client=request.client, tables=form.cleaned_data["tables"] or None)
-        if created:
-            transaction.on_commit(lambda: backfill_task.delay(job.pk))
+    job, created = backfill_queue(client=request.client, tables=form.cleaned_data["tables"] or None)
     if created:
         messages.success(request, f"Backfill #{job.pk} queued: {job.total:,} records to check.")
     else:

@@ -1,7 +1,5 @@
 """Usage & Costs: ledger totals for a range, gateway spend, providers, a daily chart, the budget."""
 
-from dataclasses import replace
-
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -9,10 +7,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from ai.budgets import budget_status
-from ai.provider_config import provider_config_for
 from ai.providers.base import ProviderError
-from ai.providers.gateway import CustomGatewayProvider
 from ai.selectors import provider_list, usage_summary
+from ai.services import gateway_key_info
 from ai.tenant_settings import cost_limits_set
 from hub.charts import daily_chart
 from hub.forms import BudgetForm, RangeForm
@@ -30,10 +27,8 @@ def _gateway_spend(client) -> list[dict]:
         entry = cache.get(key)
         if entry is None:
             try:
-                config = provider_config_for(gateway)
                 # A page waits at most a few seconds for a gateway, whatever its call timeout.
-                config = replace(config, timeout=min(config.timeout, GATEWAY_TIMEOUT_SECONDS))
-                info = CustomGatewayProvider(config).key_info()
+                info = gateway_key_info(integration=gateway, max_timeout=GATEWAY_TIMEOUT_SECONDS)
                 entry = {"spend": info.spend, "max_budget": info.max_budget, "alias": info.key_alias, "error": ""}
             except ProviderError as exc:
                 entry = {"spend": None, "max_budget": None, "alias": "", "error": str(exc)}

@@ -138,10 +138,6 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def _text(page, selector: str) -> str:
-    return page.locator(selector).first.inner_text().strip()
-
-
 def test_a_new_user_configures_imports_backfills_searches_and_reads_costs(stack, page, tenant_a, git_clone):
     from playwright.sync_api import expect
 
