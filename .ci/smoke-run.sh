@@ -56,11 +56,17 @@ done
 token=$(.venv/bin/python manage.py api_token admin)
 task=$(curl -s -X POST -H "Authorization: Bearer $token" "$base/api/v1/system/worker-ping/" \
   | .venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["task_id"])')
+ran=""
 for _ in $(seq 60); do
   state=$(curl -s -H "Authorization: Bearer $token" "$base/api/v1/system/worker-ping/$task/")
-  echo "$state" | grep -q SUCCESS && { echo "worker ran the task: $state"; exit 0; }
+  echo "$state" | grep -q SUCCESS && { echo "worker ran the task: $state"; ran=1; break; }
   sleep 1
 done
-cat "$log"
-echo "the worker did not run the task"
-exit 1
+[ -n "$ran" ] || { cat "$log"; echo "the worker did not run the task"; exit 1; }
+
+# Starting and stopping Pulse leaves the checkout as it was: runtime files live under var/.
+cleanup
+trap - EXIT
+left=$(git status --porcelain)
+[ -z "$left" ] || { echo "make run left files in the checkout:"; echo "$left"; exit 1; }
+echo "git status is clean after make run"

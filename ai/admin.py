@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ai.models import AIUsageTracking, ClientAIConfiguration, ClientAIPreferences, QdrantVector
+from ai.models import AIUsageTracking, ClientAIConfiguration, ClientAIPreferences, VectorBridge
 from pulse.core.admin import TenantScopedAdmin
 
 
@@ -45,7 +45,7 @@ class AIUsageTrackingAdmin(TenantScopedAdmin):
         return False
 
 
-@admin.register(QdrantVector)
+@admin.register(VectorBridge)
 class QdrantVectorAdmin(TenantScopedAdmin):
     list_display = ("client", "table_name", "record_id", "vector_type", "embedding_model", "dimensions", "updated_at")
     list_filter = ("table_name", "vector_type", "embedding_provider", "client")

@@ -7,8 +7,8 @@ class AiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from ai.validation import validate_ai_integration
-        from ai.vectors import client as vector_client
+        from ai.execution.validation import validate_ai_integration
+        from ai.vectors.stores import qdrant_client as vector_client
         from pulse.core.health import register_check
         from pulse.core.services import register_integration_validator
 

@@ -1,9 +1,19 @@
 """AI configuration, the usage ledger and the vector bridge table (names from the design notes)."""
 
 from django.db import models
+from django.utils import timezone
 
-from ai.fields import VectorField
 from pulse.core.tenancy import TenantOwnedModel, TenantQuerySet
+
+
+class VectorField(models.Field):
+    """`vector` (any dimensions) on PostgreSQL; text elsewhere, where the pgvector store is unavailable.
+    Only the schema uses it: the pgvector store reads and writes the column with SQL."""
+
+    description = "pgvector vector"
+
+    def db_type(self, connection) -> str:
+        return "vector" if connection.vendor == "postgresql" else "text"
 
 
 class ClientAIConfigurationQuerySet(TenantQuerySet):
@@ -115,9 +125,10 @@ class AIUsageTracking(TenantOwnedModel):
         return f"{self.provider}/{self.operation} {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class QdrantVector(TenantOwnedModel):
-    """The bridge between a business row and its vector in the store: one row per
-    (tenant, table, record, vector type), written in the same service call as the point."""
+class VectorBridge(TenantOwnedModel):
+    """The bridge between a business row and its vector in the store (Qdrant or pgvector): one row
+    per (tenant, table, record, vector type), written in the same service call as the point. The
+    table keeps the design notes' name, `qdrant_vectors`."""
 
     table_name = models.CharField(max_length=100)
     record_id = models.BigIntegerField()
@@ -207,11 +218,22 @@ class BackfillJob(TenantOwnedModel):
         return f"backfill #{self.pk} ({self.status})"
 
     @property
+    def active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> float:
+        """How far the job is: 100 once it succeeded; a job with nothing to check is done when it ends."""
+        if self.status == self.Status.SUCCEEDED or (not self.total and not self.active):
+            return 100.0
+        if not self.total:
+            return 0.0
+        return round(100 * min(self.processed, self.total) / self.total, 1)
+
+    @property
     def eta_seconds(self) -> float | None:
         if self.status != self.Status.RUNNING or not self.started_at or not self.processed or not self.total:
             return None
-        from django.utils import timezone
-
         elapsed = (timezone.now() - self.started_at).total_seconds()
         return max(elapsed / self.processed * (self.total - self.processed), 0.0)
 

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from ai.backfill import backfill_pickup, backfill_run
+from ai.vectors.backfill import backfill_pickup, backfill_run
 
 
 @shared_task(bind=True, name="ai.backfill_task", acks_late=True)

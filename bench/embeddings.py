@@ -63,6 +63,55 @@ def setup_django(var_dir: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+def _variants(client, integration, texts: list[str], batch_size: int) -> dict:
+    """What is timed: the design notes' loop, plain encode (the baseline) and Pulse's path."""
+    from ai.execution.calls import execute_embedding
+    from ai.providers.local import load_model, resolve_model_path
+
+    model = load_model(resolve_model_path("all-MiniLM-L6-v2"))
+    model.encode(texts[:64], batch_size=batch_size)  # warm up
+
+    async def naive_loop():
+        # The design notes' loop: one run_in_executor call per batch, awaited in turn.
+        loop = asyncio.get_running_loop()
+        out = []
+        for start in range(0, len(texts), batch_size):
+            batch = texts[start : start + batch_size]
+            out.extend(
+                await loop.run_in_executor(
+                    None,
+                    lambda b=batch: model.encode(
+                        b, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
+                    ),
+                )
+            )
+        return out
+
+    return {
+        "seeds naive loop": lambda: asyncio.run(naive_loop()),
+        "plain encode": lambda: model.encode(
+            texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
+        ),
+        "pulse execution path": lambda: execute_embedding(client=client, integration=integration, texts=texts),
+    }
+
+
+def _local_integration(batch_size: int):
+    from pulse.core.models import Client, Integration
+
+    client = Client.objects.create(name="bench", slug="bench")
+    integration = Integration.objects.create(
+        client=client,
+        integration_type="ai_model",
+        integration_subtype="embedding",
+        integration_name="local",
+        configuration={"provider": "sentence_transformers"},
+        model_config={"model_name": "all-MiniLM-L6-v2"},
+        performance_config={"batch_size": batch_size},
+    )
+    return client, integration
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=600)
@@ -73,46 +122,7 @@ def main() -> None:
     texts, source = load_texts(args.n)
     with tempfile.TemporaryDirectory() as var_dir:
         setup_django(var_dir)
-        from ai.execution import execute_embedding
-        from ai.providers.local import load_model, resolve_model_path
-        from pulse.core.models import Client, Integration
-
-        client = Client.objects.create(name="bench", slug="bench")
-        integration = Integration.objects.create(
-            client=client,
-            integration_type="ai_model",
-            integration_subtype="embedding",
-            integration_name="local",
-            configuration={"provider": "sentence_transformers"},
-            model_config={"model_name": "all-MiniLM-L6-v2"},
-            performance_config={"batch_size": args.batch_size},
-        )
-        model = load_model(resolve_model_path("all-MiniLM-L6-v2"))
-        model.encode(texts[:64], batch_size=args.batch_size)  # warm up
-
-        async def naive_loop():
-            # The design notes' loop: one run_in_executor call per batch, awaited in turn.
-            loop = asyncio.get_running_loop()
-            out = []
-            for start in range(0, len(texts), args.batch_size):
-                batch = texts[start : start + args.batch_size]
-                out.extend(
-                    await loop.run_in_executor(
-                        None,
-                        lambda b=batch: model.encode(
-                            b, batch_size=args.batch_size, normalize_embeddings=True, show_progress_bar=False
-                        ),
-                    )
-                )
-            return out
-
-        variants = {
-            "seeds naive loop": lambda: asyncio.run(naive_loop()),
-            "plain encode": lambda: model.encode(
-                texts, batch_size=args.batch_size, normalize_embeddings=True, show_progress_bar=False
-            ),
-            "pulse execution path": lambda: execute_embedding(client=client, integration=integration, texts=texts),
-        }
+        variants = _variants(*_local_integration(args.batch_size), texts, args.batch_size)
         timings: dict[str, list[float]] = {name: [] for name in variants}
         for _ in range(args.repeats):
             for name, run in variants.items():

@@ -80,38 +80,10 @@ def _ledger(client, integration, n: int) -> None:
         AIUsageTracking.objects.filter(pk__in=ids[day::90]).update(created_at=now - timedelta(days=day, hours=1))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
-    parser.add_argument("--records", type=int, default=10_000)
-    parser.add_argument("--ledger", type=int, default=10_000)
-    args = parser.parse_args()
-    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pulse_hub_bench")
-    postgres = args.database == "postgres"
-    setup_django(database_url=url if postgres else None, vector_store="pgvector" if postgres else "qdrant")
-    from django.conf import settings
-    from django.test import Client as HttpClient
+def _pages(local, commit) -> dict[str, str]:
     from django.urls import reverse
 
-    from ai.models import AIUsageTracking
-    from etl.models import Commit
-    from etl.services.imports import commits_import_file
-    from pulse.core.models import User
-
-    settings.ALLOWED_HOSTS = ["*"]
-    client, local = local_tenant("hub-bench", "Hub bench")
-    if Commit.objects.filter(client=client).count() < args.records:
-        path, label = _commits_file(args.records)
-        started = time.perf_counter()
-        run = commits_import_file(client=client, path=path)
-        print(f"loaded {label}: {run.vectorized} vectors in {time.perf_counter() - started:.0f} s")
-    if AIUsageTracking.objects.filter(client=client).count() < args.ledger:
-        _ledger(client, local, args.ledger)
-    user, _ = User.objects.get_or_create(username="hub-bench", defaults={"client": client, "role": "admin"})
-    http = HttpClient()
-    http.force_login(user)
-    commit = Commit.objects.filter(client=client).order_by("pk").first()
-    pages = {
+    return {
         "baseline /healthz": reverse("healthz"),
         "providers": reverse("hub:providers"),
         "provider edit": reverse("hub:provider-edit", args=[local.pk]),
@@ -125,11 +97,23 @@ def main() -> None:
         "sources": reverse("hub:sources"),
         "overview": reverse("home"),
     }
-    print(
-        f"database {args.database}, store {settings.VECTOR_STORE}; "
-        f"{Commit.objects.filter(client=client).count()} records, "
-        f"{AIUsageTracking.objects.filter(client=client).count()} ledger rows; {ROUNDS} requests per page"
-    )
+
+
+def _load(client, local, records: int, ledger: int) -> None:
+    from ai.models import AIUsageTracking
+    from etl.models import Commit
+    from etl.services.imports import commits_import_file
+
+    if Commit.objects.filter(client=client).count() < records:
+        path, label = _commits_file(records)
+        started = time.perf_counter()
+        run = commits_import_file(client=client, path=path)
+        print(f"loaded {label}: {run.vectorized} vectors in {time.perf_counter() - started:.0f} s")
+    if AIUsageTracking.objects.filter(client=client).count() < ledger:
+        _ledger(client, local, ledger)
+
+
+def _time_pages(http, pages: dict[str, str]) -> None:
     print(f"{'page':<20}{'p50 ms':>9}{'p95 ms':>9}{'x baseline':>12}")
     baseline = None
     for name, url in pages.items():
@@ -143,6 +127,37 @@ def main() -> None:
         p50, p95 = percentiles(times)
         baseline = baseline or p50
         print(f"{name:<20}{p50:>9.1f}{p95:>9.1f}{p50 / baseline:>12.1f}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--ledger", type=int, default=10_000)
+    args = parser.parse_args()
+    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pulse_hub_bench")
+    postgres = args.database == "postgres"
+    setup_django(database_url=url if postgres else None, vector_store="pgvector" if postgres else "qdrant")
+    from django.conf import settings
+    from django.test import Client as HttpClient
+
+    from ai.models import AIUsageTracking
+    from etl.models import Commit
+    from pulse.core.models import User
+
+    settings.ALLOWED_HOSTS = ["*"]
+    client, local = local_tenant("hub-bench", "Hub bench")
+    _load(client, local, args.records, args.ledger)
+    user, _ = User.objects.get_or_create(username="hub-bench", defaults={"client": client, "role": "admin"})
+    http = HttpClient()
+    http.force_login(user)
+    commit = Commit.objects.filter(client=client).order_by("pk").first()
+    print(
+        f"database {args.database}, store {settings.VECTOR_STORE}; "
+        f"{Commit.objects.filter(client=client).count()} records, "
+        f"{AIUsageTracking.objects.filter(client=client).count()} ledger rows; {ROUNDS} requests per page"
+    )
+    _time_pages(http, _pages(local, commit))
 
 
 if __name__ == "__main__":

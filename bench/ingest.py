@@ -44,7 +44,7 @@ def main() -> None:
     from django.conf import settings
 
     from ai.providers.local import load_model, resolve_model_path
-    from ai.vector_services import RecordText, vectors_store_records
+    from ai.vectors.bridge import RecordText, vectors_store_records
 
     texts, label = _texts(args.texts)
     model = load_model(resolve_model_path("all-MiniLM-L6-v2"))

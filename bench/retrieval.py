@@ -56,6 +56,53 @@ def generated(n: int) -> tuple[Path, list[dict]]:
     return path, queries[:500]
 
 
+def _import(client, path: Path, commits: int, store: str) -> None:
+    from etl.models import Commit
+    from etl.services.imports import commits_import_file
+
+    if Commit.objects.filter(client=client).count() >= commits:
+        return
+    if path == COMMITS and commits < 20000:
+        subset = Path(tempfile.mkdtemp()) / "subset.jsonl"
+        with gzip.open(COMMITS, "rt") as handle:
+            subset.write_text("".join(line for _, line in zip(range(commits), handle, strict=False)))
+        path = subset
+    started = time.perf_counter()
+    run = commits_import_file(client=client, path=path)
+    elapsed = time.perf_counter() - started
+    print(
+        f"import: {run.fetched} commits, {run.created} rows, {run.vectorized} vectors in {elapsed:.0f}s "
+        f"({run.vectorized / elapsed:.1f} vectors/s end to end, store {store})"
+    )
+
+
+def _evaluate(client, queries: list[dict], ids: dict[str, int], mode: str) -> tuple[list, list, list]:
+    """Recall@10, reciprocal rank and latency per answerable query (its own commit excluded)."""
+    from ai.vectors.search import vectors_search
+
+    shas = {pk: sha for sha, pk in ids.items()}
+    recalls, ranks, times = [], [], []
+    for query in queries:
+        relevant = {s for s in query["relevant_shas"] if s in ids}
+        if query["query_sha"] not in ids or not relevant:
+            continue
+        began = time.perf_counter()
+        hits = vectors_search(
+            client=client,
+            query_text=query["query_text"],
+            table_names=["commits"],
+            limit=10,
+            exclude_record_ids=[ids[query["query_sha"]]],
+            hydrate=False,
+            mode=mode,
+        )
+        times.append((time.perf_counter() - began) * 1000)
+        found = [shas[h.record_id] for h in hits]
+        recalls.append(len(relevant & set(found)) / len(relevant))
+        ranks.append(next((1 / (i + 1) for i, sha in enumerate(found) if sha in relevant), 0.0))
+    return recalls, ranks, times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--store", default="pgvector", choices=["pgvector", "qdrant"])
@@ -64,9 +111,7 @@ def main() -> None:
     parser.add_argument("--modes", default="vector,keyword,hybrid")
     args = parser.parse_args()
     setup_django(database_url=args.database_url, vector_store=args.store)
-    from ai.vector_services import vectors_search
     from etl.models import Commit
-    from etl.services.imports import commits_import_file
 
     if COMMITS.exists():
         path, source = COMMITS, f"{COMMITS.name} ({args.commits} commits)"
@@ -75,46 +120,13 @@ def main() -> None:
         path, queries = generated(args.commits)
         source = f"{args.commits} generated commits (../shared/data absent)"
     client, _ = local_tenant(f"retrieval-{args.store}", "retrieval bench")
-    if Commit.objects.filter(client=client).count() < args.commits:
-        if path == COMMITS and args.commits < 20000:
-            subset = Path(tempfile.mkdtemp()) / "subset.jsonl"
-            with gzip.open(COMMITS, "rt") as handle:
-                subset.write_text("".join(line for _, line in zip(range(args.commits), handle, strict=False)))
-            path = subset
-        started = time.perf_counter()
-        run = commits_import_file(client=client, path=path)
-        elapsed = time.perf_counter() - started
-        print(
-            f"import: {run.fetched} commits, {run.created} rows, {run.vectorized} vectors in {elapsed:.0f}s "
-            f"({run.vectorized / elapsed:.1f} vectors/s end to end, store {args.store})"
-        )
+    _import(client, path, args.commits, args.store)
     ids = dict(Commit.objects.filter(client=client).values_list("sha", "pk"))
-    shas = {pk: sha for sha, pk in ids.items()}
     print(f"data: {source}; store {args.store}; model all-MiniLM-L6-v2 (local)")
     print(f"{'method':<30}{'queries':>8}{'Recall@10':>10}{'MRR@10':>9}{'p50 ms':>9}{'p95 ms':>9}")
     print(f"{'BM25 (data README)':<30}{'':>8}{BM25['recall@10']:>10.3f}{BM25['mrr']:>9.3f}")
     for mode in args.modes.split(","):
-        recalls, ranks, times = [], [], []
-        for query in queries:
-            if query["query_sha"] not in ids:
-                continue
-            relevant = {s for s in query["relevant_shas"] if s in ids}
-            if not relevant:
-                continue
-            began = time.perf_counter()
-            hits = vectors_search(
-                client=client,
-                query_text=query["query_text"],
-                table_names=["commits"],
-                limit=10,
-                exclude_record_ids=[ids[query["query_sha"]]],
-                hydrate=False,
-                mode=mode,
-            )
-            times.append((time.perf_counter() - began) * 1000)
-            found = [shas[h.record_id] for h in hits]
-            recalls.append(len(relevant & set(found)) / len(relevant))
-            ranks.append(next((1 / (i + 1) for i, sha in enumerate(found) if sha in relevant), 0.0))
+        recalls, ranks, times = _evaluate(client, queries, ids, mode)
         p50, p95 = percentiles(times)
         print(
             f"{'Pulse ' + mode + ' search':<30}{len(recalls):>8}{statistics.mean(recalls):>10.3f}"

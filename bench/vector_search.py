@@ -33,6 +33,59 @@ def dataset(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     return vectors.astype(np.float32), tenants
 
 
+def _ingest(store, clients, vectors: np.ndarray, tenants: np.ndarray, run: str) -> float:
+    """Load every tenant's share into its own collection; vectors per second."""
+    from ai.vectors.stores.base import VectorPoint
+
+    started = time.perf_counter()
+    for t, client in enumerate(clients):
+        collection = f"client_{client.pk}_bench_{run}_{DIMS}"
+        store.ensure_collection(collection, client_id=client.pk, dimensions=DIMS)
+        rows = np.flatnonzero(tenants == t)
+        for chunk in range(0, len(rows), 1000):
+            store.upsert(
+                collection,
+                [
+                    VectorPoint(str(uuid.uuid4()), client.pk, "bench", int(i), "content", vectors[i].tolist(), {})
+                    for i in rows[chunk : chunk + 1000]
+                ],
+            )
+    return len(vectors) / (time.perf_counter() - started)
+
+
+def _measure(store, client, collection: str, queries: np.ndarray, exact: list[set], filtered: bool):
+    """Latencies (ms) and recall@10 against exact search, with or without the tenant filter."""
+    times, recalls = [], []
+    for q, truth in zip(queries, exact, strict=True):
+        began = time.perf_counter()
+        if filtered:
+            found = {h.record_id for h in store.search(collection, client_id=client.pk, vector=q.tolist(), limit=10)}
+        else:
+            found = _unfiltered(store, collection, q)
+        times.append((time.perf_counter() - began) * 1000)
+        recalls.append(len(found & truth) / 10)
+    return times, recalls
+
+
+def _query_tenants(store, store_name, clients, vectors, tenants, run, rng, n_queries, size, ingest) -> None:
+    for label, t in (("big", 0), ("small", len(SHARES) - 1)):
+        client = clients[t]
+        collection = f"client_{client.pk}_bench_{run}_{DIMS}"
+        rows = np.flatnonzero(tenants == t)
+        mine = vectors[rows]
+        queries = mine[rng.integers(0, len(rows), size=n_queries)] + rng.normal(scale=0.05, size=(n_queries, DIMS))
+        queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+        exact = [set(rows[np.argsort(-mine @ q)[:10]].tolist()) for q in queries]
+        for filtered in (True, False):
+            times, recalls = _measure(store, client, collection, queries, exact, filtered)
+            p50, p95 = percentiles(times)
+            print(
+                f"{store_name:<9}{size:>9} {label:<7}{'yes' if filtered else 'no':<7}{p50:>9.2f}{p95:>9.2f}"
+                f"{np.mean(recalls):>11.3f}{ingest:>10.0f}",
+                flush=True,
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000")
@@ -43,9 +96,8 @@ def main() -> None:
     setup_django(database_url=db_url if "pgvector" in args.stores else None)
     from qdrant_client import QdrantClient
 
-    from ai.vectors.base import VectorPoint
-    from ai.vectors.pgvector_store import PgVectorStore
-    from ai.vectors.qdrant_store import QdrantStore
+    from ai.vectors.stores.pgvector import PgVectorStore
+    from ai.vectors.stores.qdrant import QdrantStore
     from pulse.core.models import Client
 
     clients = [
@@ -58,49 +110,8 @@ def main() -> None:
         for store_name in args.stores.split(","):
             store = QdrantStore(QdrantClient(location=":memory:")) if store_name == "qdrant" else PgVectorStore()
             run = uuid.uuid4().hex[:6]
-            started = time.perf_counter()
-            for t, client in enumerate(clients):
-                collection = f"client_{client.pk}_bench_{run}_{DIMS}"
-                store.ensure_collection(collection, client_id=client.pk, dimensions=DIMS)
-                rows = np.flatnonzero(tenants == t)
-                for chunk in range(0, len(rows), 1000):
-                    store.upsert(
-                        collection,
-                        [
-                            VectorPoint(
-                                str(uuid.uuid4()), client.pk, "bench", int(i), "content", vectors[i].tolist(), {}
-                            )
-                            for i in rows[chunk : chunk + 1000]
-                        ],
-                    )
-            ingest = size / (time.perf_counter() - started)
-            for label, t in (("big", 0), ("small", len(SHARES) - 1)):
-                client = clients[t]
-                collection = f"client_{client.pk}_bench_{run}_{DIMS}"
-                rows = np.flatnonzero(tenants == t)
-                mine = vectors[rows]
-                queries = mine[rng.integers(0, len(rows), size=args.queries)] + rng.normal(
-                    scale=0.05, size=(args.queries, DIMS)
-                )
-                queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-                exact = [set(rows[np.argsort(-mine @ q)[:10]].tolist()) for q in queries]
-                for filtered in (True, False):
-                    times, recalls = [], []
-                    for q, truth in zip(queries, exact, strict=True):
-                        began = time.perf_counter()
-                        if filtered:
-                            hits = store.search(collection, client_id=client.pk, vector=q.tolist(), limit=10)
-                            found = {h.record_id for h in hits}
-                        else:
-                            found = _unfiltered(store, collection, q)
-                        times.append((time.perf_counter() - began) * 1000)
-                        recalls.append(len(found & truth) / 10)
-                    p50, p95 = percentiles(times)
-                    print(
-                        f"{store_name:<9}{size:>9} {label:<7}{'yes' if filtered else 'no':<7}{p50:>9.2f}{p95:>9.2f}"
-                        f"{np.mean(recalls):>11.3f}{ingest:>10.0f}",
-                        flush=True,
-                    )
+            ingest = _ingest(store, clients, vectors, tenants, run)
+            _query_tenants(store, store_name, clients, vectors, tenants, run, rng, args.queries, size, ingest)
             if store_name == "pgvector":
                 for client in clients:
                     store.drop_collection(f"client_{client.pk}_bench_{run}_{DIMS}")

@@ -8,7 +8,7 @@ class EtlConfig(AppConfig):
 
     def ready(self) -> None:
         # etl → ai, never the other way: the business tables register themselves as vector sources.
-        from ai.vector_sources import VectorSource, register_vector_source
+        from ai.vectors.sources import VectorSource, register_vector_source
         from etl import text
         from etl.models import Commit, PullRequest, WorkItem
 
@@ -19,6 +19,7 @@ class EtlConfig(AppConfig):
                 text.work_item_text,
                 text.work_item_fields,
                 priority=10,
+                filterable=("project", "status", "item_type", "author", "labels"),
                 select_related=("project",),
                 prefetch_related=("comments",),
             )
@@ -30,6 +31,7 @@ class EtlConfig(AppConfig):
                 text.pull_request_text,
                 text.pull_request_fields,
                 priority=10,
+                filterable=("repository", "status", "author", "labels"),
                 select_related=("repository",),
                 prefetch_related=("comments", "reviews"),
             )
@@ -41,6 +43,7 @@ class EtlConfig(AppConfig):
                 text.commit_text,
                 text.commit_fields,
                 priority=8,
+                filterable=("repository", "author"),
                 select_related=("repository",),
             )
         )

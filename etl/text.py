@@ -1,6 +1,6 @@
 """The text each business record is embedded as (the design notes' extractors), bounded by tokens."""
 
-from ai.tokens import truncate
+from ai.providers.tokenizer import truncate
 from etl.markup import clean
 from etl.models import Commit, PullRequest, WorkItem
 
@@ -55,6 +55,7 @@ def work_item_fields(item: WorkItem) -> dict:
         "item_type": item.item_type,
         "project": item.project.key if item.project_id else "",
         "author": item.reporter,
+        "labels": list(item.labels or []),
     }
 
 
@@ -65,6 +66,7 @@ def pull_request_fields(pr: PullRequest) -> dict:
         "status": pr.state,
         "repository": pr.repository.full_name,
         "author": pr.author,
+        "labels": list(pr.labels or []),
     }
 
 

@@ -4,13 +4,15 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from ai.catalog import model_info
-from ai.keyword_search import keyword_available
-from ai.provider_config import model_info_for
+from ai.execution.budgets import BUDGET_ACTIONS
+from ai.execution.rows import model_info_for, provider_fields
+from ai.execution.selectors import provider_list, provider_list_capable
+from ai.execution.usage import RANGES
 from ai.providers.registry import PROVIDERS
-from ai.selectors import RANGES, provider_list, provider_list_capable
-from ai.tenant_settings import ANALYSIS_DEPTHS, BUDGET_ACTIONS, RESPONSE_STYLES
-from ai.vector_sources import vector_sources
+from ai.setup.agents import ANALYSIS_DEPTHS, RESPONSE_STYLES
+from ai.vectors.keyword import keyword_available
+from ai.vectors.sources import vector_sources
+from etl.services.sources import SOURCE_FIELDS, source_fields
 from pulse.core.crypto import mask_secret
 from pulse.core.models import Integration
 
@@ -99,32 +101,6 @@ class ProviderForm(forms.Form):
         size = f", {info.dimensions} dims" if info.dimensions else ""
         return f"{integration.integration_name} ({info.name}{size})"
 
-    def clean(self):
-        data = super().clean()
-        provider = data.get("provider")
-        if provider == "azure_openai":
-            for field in ("base_url", "deployment", "api_version"):
-                if not data.get(field):
-                    self.add_error(field, "Azure OpenAI needs this.")
-        if provider == "custom_gateway" and not data.get("base_url"):
-            self.add_error("base_url", "The gateway's URL, e.g. https://gateway.example.com/v1.")
-        needs_key = provider not in ("sentence_transformers", "custom_gateway", None)
-        has_key = data.get("api_key") or (self.instance and self.instance.credentials.get("api_key"))
-        if needs_key and not has_key:
-            self.add_error("api_key", "This provider needs an API key.")
-        fallback = data.get("fallback_integration")
-        if fallback is not None and data.get("subtype") == Integration.Subtype.EMBEDDING:
-            wanted = (
-                data.get("dimensions") or model_info(provider=provider, model=data.get("model_name") or "").dimensions
-            )
-            theirs = self.fallback_dimensions.get(fallback.pk)
-            if wanted and theirs and wanted != theirs:
-                self.add_error(
-                    "fallback_integration",
-                    f"{fallback.integration_name} makes {theirs}-dimension vectors; this model makes {wanted}.",
-                )
-        return data
-
     def service_data(self) -> dict:
         """The ai services' provider input. Fields the chosen type does not use are left out, and a
         blank API key on edit keeps the stored one."""
@@ -146,25 +122,10 @@ class ProviderForm(forms.Form):
             out[field] = data.get(field) if field in shown else None
         return out
 
-    @staticmethod
-    def initial_for(instance: Integration) -> dict:
-        model = instance.model_config
-        return {
-            "name": instance.integration_name,
-            "provider": instance.provider,
-            "subtype": instance.integration_subtype,
-            "model_name": model.get("model_name", ""),
-            "base_url": instance.base_url,
-            "organization": instance.configuration.get("organization", ""),
-            "deployment": instance.configuration.get("deployment", ""),
-            "api_version": instance.configuration.get("api_version", ""),
-            "model_path": instance.configuration.get("model_path", ""),
-            "dimensions": model.get("dimensions"),
-            "batch_size": instance.performance_config.get("batch_size"),
-            "timeout_seconds": instance.performance_config.get("timeout_seconds"),
-            "fallback_integration": instance.fallback_integration_id,
-            "active": instance.active,
-        }
+    @classmethod
+    def initial_for(cls, instance: Integration) -> dict:
+        fields = provider_fields(instance)
+        return {name: fields[name] for name in cls.base_fields if name in fields}
 
 
 class EmbeddingChoiceForm(forms.Form):
@@ -308,31 +269,19 @@ class RangeForm(forms.Form):
     range = forms.ChoiceField(choices=[(key, key) for key in RANGES], required=False)
 
 
+BUDGET_ACTION_LABELS = {"block": "Block paid calls", "fallback_local": "Fall back to a local model"}
+
+
 class BudgetForm(forms.Form):
     daily_usd = forms.DecimalField(label="Daily limit (USD)", required=False, min_value=0, decimal_places=4)
     monthly_usd = forms.DecimalField(label="Monthly limit (USD)", required=False, min_value=0, decimal_places=4)
     action = forms.ChoiceField(
-        label="When a limit is reached",
-        choices=[
-            ("block", "Block paid calls"),
-            ("fallback_local", "Fall back to a local model"),
-        ],
+        label="When a limit is reached", choices=[(action, BUDGET_ACTION_LABELS[action]) for action in BUDGET_ACTIONS]
     )
-
-    def clean_action(self):
-        if self.cleaned_data["action"] not in BUDGET_ACTIONS:
-            raise ValidationError("Choose an action.")
-        return self.cleaned_data["action"]
 
 
 class SourceForm(forms.Form):
     """One form for the three source types; the template shows the fields of the chosen type."""
-
-    KIND_FIELDS = {
-        Integration.Type.JIRA: ("base_url", "email", "api_token", "project_keys", "jql", "story_points_field"),
-        Integration.Type.GITHUB: ("base_url", "token", "repositories"),
-        Integration.Type.GIT: ("path", "branch", "repository"),
-    }
 
     name = forms.CharField(max_length=100)
     base_url = forms.URLField(label="Site / API URL", required=False, assume_scheme="https")
@@ -363,7 +312,7 @@ class SourceForm(forms.Form):
             stored = instance and mask_secret(instance.credentials.get(secret))
             if stored:
                 self.fields[secret].widget.attrs["placeholder"] = f"{stored} (stored; type to replace)"
-        self.visible_names = ("name", *self.KIND_FIELDS[kind], "active")
+        self.visible_names = ("name", *SOURCE_FIELDS[kind], "active")
 
     def visible_fields_for_kind(self):
         return [self[name] for name in self.visible_names]
@@ -373,17 +322,7 @@ class SourceForm(forms.Form):
 
     @staticmethod
     def initial_for(instance: Integration) -> dict:
-        config = instance.configuration
-        return {
-            "name": instance.integration_name,
-            "base_url": instance.base_url,
-            "email": instance.credentials.get("email", ""),
-            "project_keys": ", ".join(config.get("project_keys", [])),
-            "jql": config.get("jql", ""),
-            "story_points_field": config.get("story_points_field", ""),
-            "repositories": "\n".join(config.get("repositories", [])),
-            "path": config.get("path", ""),
-            "branch": config.get("branch", ""),
-            "repository": config.get("repository", ""),
-            "active": instance.active,
-        }
+        fields = source_fields(instance)
+        fields["project_keys"] = ", ".join(fields["project_keys"])
+        fields["repositories"] = "\n".join(fields["repositories"])
+        return fields

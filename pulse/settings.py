@@ -177,10 +177,13 @@ if not CELERY_BROKER_URL:
         raise ImproperlyConfigured("CELERY_BROKER_URL is required in production.")
     _queue_dir = VAR_DIR / "broker" / "queue"
     _queue_dir.mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "broker" / "control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
+        # Broadcast (pidbox) exchanges; kombu's default is ./control, in whatever folder the process runs.
+        "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
         "polling_interval": 0.2,
     }

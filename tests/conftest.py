@@ -34,7 +34,7 @@ def admin_b(tenant_b):
 @pytest.fixture
 def api_as():
     """api_as(user) -> an APIClient authenticated as that user through a real API token."""
-    from pulse.core.tokens import api_token_create
+    from pulse.core.api_tokens import api_token_create
 
     def _client(user):
         _, token = api_token_create(user=user)

@@ -1,15 +1,16 @@
+from dataclasses import asdict
+
 from rest_framework import serializers
 
-from ai.catalog import CAPABILITIES
-from ai.keyword_search import keyword_available
-from ai.provider_config import model_info_for
+from ai.execution.rows import AI_SUBTYPES, model_info_for, provider_fields
+from ai.execution.usage import RANGES
+from ai.providers.catalog import CAPABILITIES
 from ai.providers.registry import PROVIDERS
-from ai.selectors import RANGES
-from ai.vector_sources import is_vector_source
-from ai.vectors.qdrant_store import FILTERABLE
+from ai.vectors.keyword import keyword_available
+from ai.vectors.search import SEARCH_MODES
+from ai.vectors.sources import is_vector_source
 from pulse.core.api.serializers import TenantIntegrationField
 from pulse.core.crypto import mask_secret
-from pulse.core.models import Integration
 
 
 def _vectorized_tables(names: list[str]) -> list[str]:
@@ -38,9 +39,7 @@ class ModelsQuerySerializer(serializers.Serializer):
 class ProviderInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     provider = serializers.ChoiceField(choices=sorted(PROVIDERS))
-    subtype = serializers.ChoiceField(
-        choices=[Integration.Subtype.EMBEDDING, Integration.Subtype.LLM, Integration.Subtype.GATEWAY], required=False
-    )
+    subtype = serializers.ChoiceField(choices=AI_SUBTYPES, required=False)
     model_name = serializers.CharField(max_length=200)
     base_url = serializers.URLField(required=False, allow_blank=True)
     api_key = serializers.CharField(
@@ -66,55 +65,38 @@ class ProviderInputSerializer(serializers.Serializer):
 
 
 class ProviderOutputSerializer(serializers.Serializer):
+    """A provider row in the API's flat shape (`ai.execution.rows.provider_fields`); the key masked."""
+
     id = serializers.IntegerField()
-    name = serializers.CharField(source="integration_name")
+    name = serializers.CharField()
     provider = serializers.CharField()
-    subtype = serializers.CharField(source="integration_subtype")
-    model_name = serializers.SerializerMethodField()
+    subtype = serializers.CharField()
+    model_name = serializers.CharField()
     base_url = serializers.CharField()
-    api_key = serializers.SerializerMethodField(help_text="Masked; never the key.")
-    api_version = serializers.SerializerMethodField()
-    deployment = serializers.SerializerMethodField()
-    model_path = serializers.SerializerMethodField()
-    model = serializers.SerializerMethodField()
-    batch_size = serializers.SerializerMethodField()
-    timeout_seconds = serializers.SerializerMethodField()
-    last_test = serializers.SerializerMethodField()
-    fallback_integration = serializers.IntegerField(source="fallback_integration_id", allow_null=True)
+    api_key = serializers.CharField(help_text="Masked; never the key.")
+    api_version = serializers.CharField()
+    deployment = serializers.CharField()
+    model_path = serializers.CharField()
+    model = ModelInfoSerializer()
+    batch_size = serializers.IntegerField(allow_null=True)
+    timeout_seconds = serializers.FloatField(allow_null=True)
+    last_test = serializers.DictField(allow_null=True)
+    fallback_integration = serializers.IntegerField(allow_null=True)
     active = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     last_updated_at = serializers.DateTimeField()
 
-    def get_model_name(self, obj) -> str:
-        return obj.model_config.get("model_name", "")
-
-    def get_api_key(self, obj) -> str:
-        return mask_secret(obj.credentials.get("api_key"))
-
-    def get_api_version(self, obj) -> str:
-        return obj.configuration.get("api_version", "")
-
-    def get_deployment(self, obj) -> str:
-        return obj.configuration.get("deployment", "")
-
-    def get_model_path(self, obj) -> str:
-        return obj.configuration.get("model_path", "")
-
-    @staticmethod
-    def _info(obj):
-        return model_info_for(obj)
-
-    def get_model(self, obj) -> ModelInfoSerializer:
-        return ModelInfoSerializer(self._info(obj)).data
-
-    def get_batch_size(self, obj) -> int | None:
-        return obj.performance_config.get("batch_size")
-
-    def get_timeout_seconds(self, obj) -> float | None:
-        return obj.performance_config.get("timeout_seconds")
-
-    def get_last_test(self, obj) -> dict | None:
-        return obj.performance_config.get("last_test")
+    def to_representation(self, instance):
+        data = {
+            **provider_fields(instance),
+            "id": instance.pk,
+            "api_key": mask_secret(instance.credentials.get("api_key")),
+            "model": asdict(model_info_for(instance)),
+            "last_test": instance.performance_config.get("last_test"),
+            "created_at": instance.created_at,
+            "last_updated_at": instance.last_updated_at,
+        }
+        return super().to_representation(data)
 
 
 class ProviderTestOutputSerializer(serializers.Serializer):
@@ -236,9 +218,14 @@ class VectorSearchInputSerializer(serializers.Serializer):
     table_names = serializers.ListField(child=serializers.CharField(), min_length=1, max_length=10)
     limit = serializers.IntegerField(min_value=1, max_value=100, default=10)
     score_threshold = serializers.FloatField(min_value=-1, max_value=1, required=False, allow_null=True)
-    filters = serializers.DictField(required=False, default=dict)
+    filters = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="{field: value or [values]} on vector_type and the fields the searched tables declare "
+        "(unknown fields are refused); values are text, whole numbers or booleans.",
+    )
     mode = serializers.ChoiceField(
-        choices=["vector", "keyword", "hybrid"],
+        choices=SEARCH_MODES,
         default="vector",
         help_text="vector: cosine similarity; keyword: BM25 over the records' text; hybrid: both, fused by "
         "reciprocal rank (best on commit messages, see bench/README.md). keyword and hybrid need PostgreSQL.",
@@ -257,12 +244,6 @@ class VectorSearchInputSerializer(serializers.Serializer):
 
     def validate_table_names(self, value: list[str]) -> list[str]:
         return _vectorized_tables(value)
-
-    def validate_filters(self, value: dict) -> dict:
-        bad = [key for key in value if key not in FILTERABLE]
-        if bad:
-            raise serializers.ValidationError(f"Unknown filter(s) {', '.join(bad)}; allowed: {', '.join(FILTERABLE)}.")
-        return value
 
 
 class VectorSearchHitSerializer(serializers.Serializer):
@@ -293,14 +274,11 @@ class BackfillJobSerializer(serializers.Serializer):
     current_batch = serializers.IntegerField()
     provider = serializers.CharField()
     last_errors = serializers.ListField(child=serializers.CharField())
-    percent = serializers.SerializerMethodField()
+    percent = serializers.FloatField()
     eta_seconds = serializers.FloatField(allow_null=True)
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
-
-    def get_percent(self, job) -> float:
-        return round(100.0 * job.processed / job.total, 1) if job.total else 100.0
 
 
 class BackfillPlanSerializer(serializers.Serializer):

@@ -10,10 +10,11 @@ from rest_framework.views import APIView
 
 from ai.api import serializers as s
 from ai.api.views import validated
-from ai.backfill import backfill_cancel, backfill_plan, backfill_queue
-from ai.models import BackfillJob, QdrantVector
-from ai.vector_services import RecordText, vectors_search, vectors_store_records
-from ai.vector_sources import vector_source
+from ai.models import BackfillJob, VectorBridge
+from ai.vectors.backfill import backfill_cancel, backfill_get, backfill_plan, backfill_queue
+from ai.vectors.bridge import RecordText, vectors_store_records
+from ai.vectors.search import vectors_search
+from ai.vectors.sources import vector_source
 from pulse.core.api.views import TenantAPIMixin
 
 
@@ -31,7 +32,7 @@ class VectorStoreView(TenantAPIMixin, APIView):
             vector_type=data["vector_type"],
             records=[RecordText(record.pk, data["content"], source.fields(record))],
         )
-        bridge = QdrantVector.objects.for_client(self.client).get(
+        bridge = VectorBridge.objects.for_client(self.client).get(
             table_name=source.table_name, record_id=record.pk, vector_type=data["vector_type"]
         )
         return Response(
@@ -92,16 +93,11 @@ class BackfillPlanView(TenantAPIMixin, APIView):
 class BackfillDetailView(TenantAPIMixin, APIView):
     @extend_schema(responses=s.BackfillJobSerializer)
     def get(self, request, job_id: int):
-        job = BackfillJob.objects.for_client(self.client).filter(pk=job_id).first()
-        if job is None:
-            raise Http404("No such backfill job.")
-        return Response(s.BackfillJobSerializer(job).data)
+        return Response(s.BackfillJobSerializer(backfill_get(client=self.client, job_id=job_id)).data)
 
 
 class BackfillCancelView(TenantAPIMixin, APIView):
     @extend_schema(request=None, responses=s.BackfillJobSerializer)
     def post(self, request, job_id: int):
-        job = BackfillJob.objects.for_client(self.client).filter(pk=job_id).first()
-        if job is None:
-            raise Http404("No such backfill job.")
+        job = backfill_get(client=self.client, job_id=job_id)
         return Response(s.BackfillJobSerializer(backfill_cancel(job=job)).data)

@@ -10,10 +10,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ai import selectors, services
 from ai.api import serializers as s
-from ai.catalog import catalog_models
-from ai.pipeline_config import ai_config_export, ai_config_import
+from ai.execution.calls import execute_embedding
+from ai.execution.selectors import provider_get, provider_list
+from ai.execution.usage import usage_summary
+from ai.providers.catalog import catalog_models
+from ai.setup import providers
+from ai.setup.pipeline import ai_config_export, ai_config_import
 from pulse.core.api.views import TenantAPIMixin
 from pulse.core.services import integration_delete
 
@@ -35,31 +38,31 @@ class ModelsAvailableView(APIView):
 class ProviderListView(TenantAPIMixin, APIView):
     @extend_schema(responses=s.ProviderOutputSerializer(many=True))
     def get(self, request):
-        return Response(s.ProviderOutputSerializer(selectors.provider_list(client=self.client), many=True).data)
+        return Response(s.ProviderOutputSerializer(provider_list(client=self.client), many=True).data)
 
     @extend_schema(request=s.ProviderInputSerializer, responses={201: s.ProviderOutputSerializer})
     def post(self, request):
         data = validated(s.ProviderInputSerializer, request.data, context={"client": self.client})
-        provider = services.provider_create(client=self.client, data=data)
+        provider = providers.provider_create(client=self.client, data=data)
         return Response(s.ProviderOutputSerializer(provider).data, status=status.HTTP_201_CREATED)
 
 
 class ProviderDetailView(TenantAPIMixin, APIView):
     @extend_schema(responses=s.ProviderOutputSerializer)
     def get(self, request, provider_id: int):
-        provider = selectors.provider_get(client=self.client, provider_id=provider_id)
+        provider = provider_get(client=self.client, provider_id=provider_id)
         return Response(s.ProviderOutputSerializer(provider).data)
 
     @extend_schema(request=s.ProviderInputSerializer, responses=s.ProviderOutputSerializer)
     def patch(self, request, provider_id: int):
-        provider = selectors.provider_get(client=self.client, provider_id=provider_id)
+        provider = provider_get(client=self.client, provider_id=provider_id)
         data = validated(s.ProviderInputSerializer, request.data, partial=True, context={"client": self.client})
-        provider = services.provider_update(integration=provider, data=data)
+        provider = providers.provider_update(integration=provider, data=data)
         return Response(s.ProviderOutputSerializer(provider).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, provider_id: int):
-        integration_delete(integration=selectors.provider_get(client=self.client, provider_id=provider_id))
+        integration_delete(integration=provider_get(client=self.client, provider_id=provider_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -68,10 +71,10 @@ class ProviderTestView(TenantAPIMixin, APIView):
 
     @extend_schema(request=s.ProviderInputSerializer, responses=s.ProviderTestOutputSerializer)
     def post(self, request, provider_id: int):
-        saved = selectors.provider_get(client=self.client, provider_id=provider_id)
+        saved = provider_get(client=self.client, provider_id=provider_id)
         edits = validated(s.ProviderInputSerializer, request.data, partial=True, context={"client": self.client})
-        target = services.provider_draft(client=self.client, data=edits, base=saved) if edits else saved
-        result = services.provider_test(client=self.client, integration=target)
+        target = providers.provider_draft(client=self.client, data=edits, base=saved) if edits else saved
+        result = providers.provider_test(client=self.client, integration=target)
         return Response(s.ProviderTestOutputSerializer(result).data)
 
 
@@ -85,9 +88,9 @@ class ProviderDraftTestView(TenantAPIMixin, APIView):
     )
     def post(self, request):
         data = validated(s.ProviderInputSerializer, request.data, context={"client": self.client})
-        draft = services.provider_draft(client=self.client, data=data)
+        draft = providers.provider_draft(client=self.client, data=data)
         return Response(
-            s.ProviderTestOutputSerializer(services.provider_test(client=self.client, integration=draft)).data
+            s.ProviderTestOutputSerializer(providers.provider_test(client=self.client, integration=draft)).data
         )
 
 
@@ -97,9 +100,7 @@ class EmbeddingsView(TenantAPIMixin, APIView):
     @extend_schema(request=s.EmbeddingsInputSerializer, responses=s.EmbeddingsOutputSerializer)
     def post(self, request):
         data = validated(s.EmbeddingsInputSerializer, request.data, context={"client": self.client})
-        outcome = services.embeddings_create(
-            client=self.client, texts=data["texts"], integration=data.get("provider_id")
-        )
+        outcome = execute_embedding(client=self.client, texts=data["texts"], integration=data.get("provider_id"))
         return Response(
             s.EmbeddingsOutputSerializer(
                 {
@@ -119,9 +120,7 @@ class UsageSummaryView(TenantAPIMixin, APIView):
     @extend_schema(parameters=[s.UsageQuerySerializer], responses=s.UsageSummarySerializer)
     def get(self, request):
         query = validated(s.UsageQuerySerializer, request.query_params)
-        return Response(
-            s.UsageSummarySerializer(selectors.usage_summary(client=self.client, range_key=query["range"])).data
-        )
+        return Response(s.UsageSummarySerializer(usage_summary(client=self.client, range_key=query["range"])).data)
 
 
 class GatewayKeyInfoView(TenantAPIMixin, APIView):
@@ -130,13 +129,13 @@ class GatewayKeyInfoView(TenantAPIMixin, APIView):
         responses=s.KeyInfoSerializer,
     )
     def get(self, request):
-        gateways = selectors.provider_list(client=self.client).filter(configuration__provider="custom_gateway")
+        gateways = provider_list(client=self.client).filter(configuration__provider="custom_gateway")
         if request.query_params.get("provider_id"):
             gateways = gateways.filter(pk=request.query_params["provider_id"])
         gateway = gateways.first()
         if gateway is None:
             raise ValidationError({"provider_id": "No custom gateway provider is configured."})
-        info = services.gateway_key_info(integration=gateway)
+        info = providers.gateway_key_info(integration=gateway)
         return Response(s.KeyInfoSerializer({"provider_id": gateway.pk, **asdict(info)}).data)
 
 

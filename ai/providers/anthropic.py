@@ -13,15 +13,8 @@ from typing import Any
 
 import httpx
 
-from ai.providers.base import (
-    BaseProvider,
-    GenerationResult,
-    ProviderError,
-    TransientProviderError,
-    Usage,
-    error_from_status,
-    parse_retry_after,
-)
+from ai.providers.base import BaseProvider, GenerationResult, Usage
+from ai.providers.errors import ProviderError, TransientProviderError, error_from_status, parse_retry_after
 
 API_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"

@@ -9,6 +9,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ai.providers import tokenizer
+from ai.providers.catalog import ModelInfo, model_info
+from ai.providers.errors import CapabilityError, ProviderError
+
 
 @dataclass(frozen=True)
 class ProviderConfig:
@@ -60,60 +64,6 @@ class CredentialCheck:
     latency_ms: float = 0.0
 
 
-@dataclass(frozen=True)
-class ModelInfo:
-    name: str
-    provider: str
-    dimensions: int | None
-    max_tokens: int | None
-    input_price_per_1k: float | None  # USD; None = unknown (recorded as unpriced, never as $0)
-    output_price_per_1k: float | None
-    capabilities: tuple[str, ...]
-    tier: str  # fast | balanced | quality
-
-
-class ProviderError(Exception):
-    """A provider call failed. `permanent` errors are never retried (bad key, bad request)."""
-
-    permanent = False
-
-    def __init__(self, message: str, *, status_code: int | None = None, retry_after: float | None = None):
-        super().__init__(message)
-        self.status_code = status_code
-        self.retry_after = retry_after
-
-
-class TransientProviderError(ProviderError):
-    """Timeouts, rate limits, 5xx: worth another try."""
-
-
-class PermanentProviderError(ProviderError):
-    """401, 403, 400 and the like: retrying cannot help."""
-
-    permanent = True
-
-
-class CapabilityError(PermanentProviderError):
-    """The provider or model cannot do this at all (for example: Claude has no embeddings)."""
-
-
-def error_from_status(status: int, message: str, *, retry_after: float | None = None) -> ProviderError:
-    """Classify an HTTP status the way every adapter should."""
-    if status == 429 or status == 408 or status >= 500:
-        return TransientProviderError(message, status_code=status, retry_after=retry_after)
-    return PermanentProviderError(message, status_code=status)
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds; HTTP dates are treated as absent)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
-
-
 class BaseProvider:
     """An adapter. Subclasses override what they support; the rest raise CapabilityError."""
 
@@ -125,8 +75,6 @@ class BaseProvider:
     @property
     def model_info(self) -> ModelInfo:
         """Catalog facts for the configured model (dimensions and token limit from the config win)."""
-        from ai.catalog import model_info
-
         overrides = {"dimensions": self.config.dimensions, "max_tokens": self.config.max_input_tokens}
         return model_info(provider=self.key, model=self.config.model, overrides=overrides)
 
@@ -141,14 +89,10 @@ class BaseProvider:
 
     def count_tokens(self, text: str) -> int:
         """Tokens of `text` for this model; adapters with an exact tokenizer override this."""
-        from ai.tokens import count_tokens
-
-        return count_tokens(self.config.model, text)
+        return tokenizer.count_tokens(self.config.model, text)
 
     def truncate(self, text: str, max_tokens: int) -> str:
-        from ai.tokens import truncate
-
-        return truncate(self.config.model, text, max_tokens)
+        return tokenizer.truncate(self.config.model, text, max_tokens)
 
     def check_credentials(self) -> CredentialCheck:
         """A cheap authenticated call. Returns ok, or a reason a person can act on."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from ai.providers.base import PermanentProviderError, ProviderError, error_from_status, parse_retry_after
+from ai.providers.errors import PermanentProviderError, ProviderError, error_from_status, parse_retry_after
 from ai.providers.openai_compatible import OpenAIProvider
 
 

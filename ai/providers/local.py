@@ -13,14 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
-from ai.providers.base import (
-    BaseProvider,
-    CredentialCheck,
-    EmbeddingResult,
-    PermanentProviderError,
-    TransientProviderError,
-    Usage,
-)
+from ai.providers.base import BaseProvider, CredentialCheck, EmbeddingResult, Usage
+from ai.providers.errors import PermanentProviderError, TransientProviderError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

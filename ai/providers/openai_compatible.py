@@ -15,15 +15,11 @@ from typing import Any
 
 import openai
 
-from ai.providers.base import (
-    BaseProvider,
-    CredentialCheck,
-    EmbeddingResult,
-    GenerationResult,
+from ai.providers.base import BaseProvider, CredentialCheck, EmbeddingResult, GenerationResult, Usage
+from ai.providers.errors import (
     PermanentProviderError,
     ProviderError,
     TransientProviderError,
-    Usage,
     error_from_status,
     parse_retry_after,
 )

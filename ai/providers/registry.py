@@ -3,6 +3,7 @@
 from django.utils.module_loading import import_string
 
 from ai.providers.base import BaseProvider, ProviderConfig
+from ai.providers.errors import UnknownProviderError
 
 PROVIDERS: dict[str, str] = {
     "sentence_transformers": "ai.providers.local.SentenceTransformersProvider",
@@ -12,10 +13,6 @@ PROVIDERS: dict[str, str] = {
     "custom_gateway": "ai.providers.gateway.CustomGatewayProvider",
     "anthropic_claude": "ai.providers.anthropic.AnthropicProvider",
 }
-
-
-class UnknownProviderError(ValueError):
-    pass
 
 
 def provider_class(key: str) -> type[BaseProvider]:

@@ -22,7 +22,7 @@ from etl.models import (
 )
 from etl.services.commits import JIRA_KEY, commits_upsert, normalize_commit
 from etl.services.runs import run_count, vectorize_records
-from etl.services.upsert import upsert_row
+from etl.services.upsert import upsert_row, upsert_rows
 from pulse.core.models import Integration
 
 PR_FIELDS = (
@@ -123,6 +123,8 @@ def _pulls_page(integration, repository, page, run) -> None:
     tenant = integration.client
     counts: Counter = Counter()
     touched = []
+    review_rows: list[dict] = []
+    comment_rows: list[dict] = []
     with transaction.atomic():
         for values, reviews, comments, shas in page:
             number = values.pop("number")
@@ -134,31 +136,29 @@ def _pulls_page(integration, repository, page, run) -> None:
                 compare=PR_FIELDS,
                 counts=counts,
             )
-            for review in reviews:
-                PullRequestReview.objects.update_or_create(
-                    client=tenant,
-                    external_id=str(review["id"]),
-                    defaults={
-                        "pull_request": pr,
-                        "author": (review.get("user") or {}).get("login", ""),
-                        "state": review.get("state", ""),
-                        "body": clean(review.get("body")),
-                        "submitted_at": _when(review.get("submitted_at")),
-                    },
-                )
-            for comment in comments:
-                PullRequestComment.objects.update_or_create(
-                    client=tenant,
-                    external_id=str(comment["id"]),
-                    defaults={
-                        "pull_request": pr,
-                        "author": (comment.get("user") or {}).get("login", ""),
-                        "body": clean(comment.get("body")),
-                        "path": comment.get("path") or "",
-                        "created": _when(comment.get("created_at")),
-                        "updated": _when(comment.get("updated_at")),
-                    },
-                )
+            review_rows += [
+                {
+                    "external_id": str(review["id"]),
+                    "pull_request": pr,
+                    "author": (review.get("user") or {}).get("login", ""),
+                    "state": review.get("state", ""),
+                    "body": clean(review.get("body")),
+                    "submitted_at": _when(review.get("submitted_at")),
+                }
+                for review in reviews
+            ]
+            comment_rows += [
+                {
+                    "external_id": str(comment["id"]),
+                    "pull_request": pr,
+                    "author": (comment.get("user") or {}).get("login", ""),
+                    "body": clean(comment.get("body")),
+                    "path": comment.get("path") or "",
+                    "created": _when(comment.get("created_at")),
+                    "updated": _when(comment.get("updated_at")),
+                }
+                for comment in comments
+            ]
             PullRequestCommit.objects.bulk_create(
                 [PullRequestCommit(client=tenant, pull_request=pr, sha=sha) for sha in shas], ignore_conflicts=True
             )
@@ -170,6 +170,8 @@ def _pulls_page(integration, repository, page, run) -> None:
                 ignore_conflicts=True,
             )
             touched.append(pr.pk)
+        upsert_rows(PullRequestReview, client=tenant, rows=review_rows, unique=("external_id",))
+        upsert_rows(PullRequestComment, client=tenant, rows=comment_rows, unique=("external_id",))
         run_count(run, fetched=len(page), **counts)
     vectorize_records(client=tenant, run=run, table_name="pull_requests", record_ids=touched)
 

@@ -13,7 +13,7 @@ from etl.clients.jira import JiraClient, JiraConfig
 from etl.markup import clean
 from etl.models import EtlRun, Project, SyncState, WorkItem, WorkItemChange, WorkItemComment
 from etl.services.runs import run_count, vectorize_records
-from etl.services.upsert import upsert_row
+from etl.services.upsert import upsert_row, upsert_rows
 from pulse.core.models import Integration
 
 WORK_ITEM_FIELDS = (
@@ -130,6 +130,8 @@ def _upsert_page(integration: Integration, rows: list, run: EtlRun) -> list[int]
     tenant = integration.client
     counts: Counter = Counter()
     touched: list[int] = []
+    comment_rows: list[dict] = []
+    change_rows: list[dict] = []
     for values, comments, changes, issue in rows:
         project_key = (
             issue.get("projectKey")
@@ -148,32 +150,32 @@ def _upsert_page(integration: Integration, rows: list, run: EtlRun) -> list[int]
             compare=tuple(f for f in WORK_ITEM_FIELDS if f != "raw"),
             counts=counts,
         )
-        for comment in comments:
-            WorkItemComment.objects.update_or_create(
-                client=tenant,
-                external_id=str(comment["id"]),
-                defaults={
-                    "work_item": item,
-                    "author": _person(comment.get("author")),
-                    "body": clean(comment.get("body")),
-                    "created": _when(comment.get("created")),
-                    "updated": _when(comment.get("updated")),
-                },
-            )
-        for history in changes:
-            for change in history.get("items") or []:
-                WorkItemChange.objects.update_or_create(
-                    client=tenant,
-                    external_id=str(history["id"]),
-                    field=change.get("field", ""),
-                    defaults={
-                        "work_item": item,
-                        "from_value": change.get("fromString") or "",
-                        "to_value": change.get("toString") or "",
-                        "author": _person(history.get("author")),
-                        "created": _when(history.get("created")),
-                    },
-                )
+        comment_rows += [
+            {
+                "external_id": str(comment["id"]),
+                "work_item": item,
+                "author": _person(comment.get("author")),
+                "body": clean(comment.get("body")),
+                "created": _when(comment.get("created")),
+                "updated": _when(comment.get("updated")),
+            }
+            for comment in comments
+        ]
+        change_rows += [
+            {
+                "external_id": str(history["id"]),
+                "field": change.get("field", ""),
+                "work_item": item,
+                "from_value": change.get("fromString") or "",
+                "to_value": change.get("toString") or "",
+                "author": _person(history.get("author")),
+                "created": _when(history.get("created")),
+            }
+            for history in changes
+            for change in history.get("items") or []
+        ]
         touched.append(item.pk)
+    upsert_rows(WorkItemComment, client=tenant, rows=comment_rows, unique=("external_id",))
+    upsert_rows(WorkItemChange, client=tenant, rows=change_rows, unique=("external_id", "field"))
     run_count(run, fetched=len(rows), **counts)
     return touched

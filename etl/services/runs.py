@@ -6,9 +6,9 @@ import time
 from django.db.models import F
 from django.utils import timezone
 
-from ai.backfill import FAILURES as VECTOR_FAILURES
-from ai.vector_services import RecordText, vectors_store_records
-from ai.vector_sources import vector_source
+from ai.providers.errors import AIError
+from ai.vectors.bridge import RecordText, vectors_store_records
+from ai.vectors.sources import vector_source
 from etl.models import EtlRun
 from pulse.core.models import Client, Integration
 
@@ -63,7 +63,7 @@ def vectorize_records(*, client: Client, run: EtlRun, table_name: str, record_id
             result = vectors_store_records(
                 client=client, table_name=table_name, records=records, vector_type=source.vector_type
             )
-        except VECTOR_FAILURES as exc:
+        except AIError as exc:
             run_count(run, vector_failed=len(records))
             run_error(run, f"vectorizing {len(records)} {table_name}: {exc} (queued for the backfill)")
             logger.warning("run %s: vectorizing %s %s failed: %s", run.pk, len(records), table_name, exc)

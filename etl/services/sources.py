@@ -22,8 +22,15 @@ from etl.clients.http import SourceError
 from etl.clients.jira import JiraClient, JiraConfig
 from pulse.core import services as core_services
 from pulse.core.models import Client, Integration
+from pulse.core.queue import enqueue_on_commit
 
-SOURCE_TYPES = (Integration.Type.JIRA, Integration.Type.GITHUB, Integration.Type.GIT)
+# Each source type's fields in the flat input shape (besides name and active), and its secrets.
+SOURCE_FIELDS = {
+    Integration.Type.JIRA: ("base_url", "email", "api_token", "project_keys", "jql", "story_points_field"),
+    Integration.Type.GITHUB: ("base_url", "token", "repositories"),
+    Integration.Type.GIT: ("path", "branch", "repository"),
+}
+SOURCE_TYPES = tuple(SOURCE_FIELDS)
 SECRETS = {Integration.Type.JIRA: ("api_token",), Integration.Type.GITHUB: ("token",), Integration.Type.GIT: ()}
 
 
@@ -40,6 +47,24 @@ def git_path_allowed(path: str) -> bool:
         return not settings.PRODUCTION
     resolved = Path(path).resolve()
     return any(resolved.is_relative_to(Path(root).resolve()) for root in roots)
+
+
+def source_fields(integration: Integration) -> dict[str, Any]:
+    """A source row in the flat input shape, secrets left out (they are write-only)."""
+    config = integration.configuration
+    return {
+        "name": integration.integration_name,
+        "base_url": integration.base_url,
+        "email": integration.credentials.get("email", ""),  # an account name, shown to admins
+        "project_keys": list(config.get("project_keys", [])),
+        "jql": config.get("jql", ""),
+        "story_points_field": config.get("story_points_field", ""),
+        "repositories": list(config.get("repositories", [])),
+        "path": config.get("path", ""),
+        "branch": config.get("branch", ""),
+        "repository": config.get("repository", ""),
+        "active": integration.active,
+    }
 
 
 def _fields(kind: str, data: dict[str, Any], base: Integration | None) -> tuple[dict, dict]:
@@ -163,8 +188,6 @@ def source_test(*, integration: Integration) -> SourceTestResult:
 
 def source_sync_enqueue(*, integration: Integration) -> None:
     """Sync now, on a worker, after the current transaction commits."""
-    from etl.tasks import sync_integration_task
-
     if not integration.active:
         raise ValidationError({"active": f"{integration.integration_name} is paused; activate it to sync."})
-    transaction.on_commit(lambda: sync_integration_task.delay(integration.pk))
+    enqueue_on_commit("etl.sync_integration_task", integration.pk)

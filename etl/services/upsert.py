@@ -29,3 +29,18 @@ def upsert_row(
     else:
         counts["unchanged"] += 1
     return row
+
+
+def upsert_rows(model: type[Model], *, client, rows: list[dict[str, Any]], unique: tuple[str, ...]) -> None:
+    """Insert or update many rows of one model in one statement, keyed by `unique` within the tenant
+    (child rows of a page: comments, changes, reviews). A key given twice: the last one wins, as
+    one statement cannot update a row twice."""
+    if not rows:
+        return
+    by_key = {tuple(row[field] for field in unique): row for row in rows}
+    model.objects.bulk_create(
+        [model(client=client, **row) for row in by_key.values()],
+        update_conflicts=True,
+        unique_fields=["client", *unique],
+        update_fields=sorted(set().union(*rows) - set(unique)),
+    )

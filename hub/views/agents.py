@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from ai.tenant_settings import agent_preferences, agent_preferences_set
+from ai.setup.agents import agent_preferences, agent_preferences_set
 from hub.forms import AgentForm, add_service_errors
 from hub.views.common import require_admin, tenant_page
 

@@ -3,16 +3,16 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from ai.backfill import backfill_cancel, backfill_plan, backfill_queue
-from ai.catalog import catalog_models
+from ai.execution.rows import model_info_for
 from ai.models import BackfillJob
-from ai.provider_config import model_info_for
-from ai.tenant_settings import current_embedding_integration, embedding_integration_set, embedding_switch_plan
+from ai.providers.catalog import catalog_models
+from ai.setup.embedding_choice import current_embedding_integration, embedding_integration_set, embedding_switch_plan
+from ai.vectors.backfill import backfill_cancel, backfill_get, backfill_plan, backfill_queue
 from hub.forms import BackfillForm, EmbeddingChoiceForm
 from hub.views.common import flash_service_error, require_admin, tenant_page
 
@@ -34,20 +34,17 @@ def _coverage(client) -> list[dict]:
 def job_state(job: BackfillJob | None) -> dict | None:
     if job is None:
         return None
-    percent = 100.0 if job.status == BackfillJob.Status.SUCCEEDED else 0.0
-    if job.total and job.status != BackfillJob.Status.SUCCEEDED:
-        percent = round(100 * min(job.processed, job.total) / job.total, 1)
     eta = job.eta_seconds
     return {
         "id": job.pk,
         "status": job.status,
-        "active": job.status in (BackfillJob.Status.QUEUED, BackfillJob.Status.RUNNING),
+        "active": job.active,
         "total": job.total,
         "processed": job.processed,
         "succeeded": job.succeeded,
         "failed": job.failed,
         "skipped": job.skipped,
-        "percent": percent,
+        "percent": job.percent,
         "eta_seconds": None if eta is None else round(eta),
         "current_table": job.current_table,
         "provider": job.provider,
@@ -135,10 +132,7 @@ def backfill_start_view(request):
 @require_POST
 def backfill_cancel_view(request, job_id: int):
     require_admin(request)
-    job = BackfillJob.objects.for_client(request.client).filter(pk=job_id).first()
-    if job is None:
-        raise Http404("No such backfill job.")
-    job = backfill_cancel(job=job)
+    job = backfill_cancel(job=backfill_get(client=request.client, job_id=job_id))
     messages.info(request, f"Backfill #{job.pk}: cancel requested ({job.status}).")
     return redirect("hub:embeddings")
 
@@ -148,10 +142,7 @@ def backfill_cancel_view(request, job_id: int):
 @never_cache
 def backfill_status(request, job_id: int):
     """Polled by the progress bar: the job and, when it has ended, the fresh coverage."""
-    job = BackfillJob.objects.for_client(request.client).filter(pk=job_id).first()
-    if job is None:
-        raise Http404("No such backfill job.")
-    state = job_state(job)
+    state = job_state(backfill_get(client=request.client, job_id=job_id))
     if not state["active"]:
         state["coverage"] = _coverage(request.client)
     return JsonResponse(state)

@@ -4,14 +4,14 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ai import selectors, services
-from ai.catalog import catalog_models
-from ai.execution import cooling_down_until
-from ai.provider_config import model_info_for
+from ai.execution import selectors
+from ai.execution.cooldown import cooling_down_until
+from ai.execution.rows import model_info_for
+from ai.providers.catalog import catalog_models
+from ai.setup import providers as setup
 from hub.forms import PROVIDER_FIELDS, PROVIDER_LABELS, ProviderForm, add_service_errors
 from hub.views.common import confirm_delete, require_admin, tenant_page
 
@@ -50,38 +50,28 @@ def _form_context(form: ProviderForm, instance=None) -> dict:
 
 
 def _save(request, form: ProviderForm, instance=None):
-    """Save & Test: build the unsaved provider, test it, save only if it passes (or when asked to
-    save without a test). Returns the saved integration or None (the form then carries the reason)."""
-    data = form.service_data()
-    test_first = request.POST.get("action") != "save"
+    """Save & Test through the service. Returns the saved integration or None (the form then
+    carries the reason)."""
     try:
-        draft = services.provider_draft(client=request.client, data=data, base=instance)
+        saved = setup.provider_save(
+            client=request.client,
+            data=form.service_data(),
+            instance=instance,
+            test_first=request.POST.get("action") != "save",
+        )
     except ValidationError as exc:
         add_service_errors(form, exc)
         return None
-    result = None
-    if test_first:
-        result = services.provider_test(client=request.client, integration=draft)
-        if not result.ok:
-            form.add_error(None, f"Test failed, nothing was saved: {result.reason}")
-            return None
-    try:
-        with transaction.atomic():
-            if instance is None:
-                saved = services.provider_create(client=request.client, data=data)
-            else:
-                saved = services.provider_update(integration=instance, data=data)
-            if result is not None:
-                services.provider_record_test(integration=saved, result=result)
-    except ValidationError as exc:
-        add_service_errors(form, exc)
+    if saved.integration is None:
+        form.add_error(None, f"Test failed, nothing was saved: {saved.test.reason}")
         return None
-    if result is None:
-        messages.warning(request, f"Saved {saved.integration_name} without a test.")
+    name = saved.integration.integration_name
+    if saved.test is None:
+        messages.warning(request, f"Saved {name} without a test.")
     else:
-        size = f", {result.dimensions} dimensions" if result.dimensions else ""
-        messages.success(request, f"Saved {saved.integration_name}. Test passed in {result.latency_ms:.0f} ms{size}.")
-    return saved
+        size = f", {saved.test.dimensions} dimensions" if saved.test.dimensions else ""
+        messages.success(request, f"Saved {name}. Test passed in {saved.test.latency_ms:.0f} ms{size}.")
+    return saved.integration
 
 
 @tenant_page
@@ -121,7 +111,7 @@ def provider_edit(request, provider_id: int):
 def provider_test(request, provider_id: int):
     require_admin(request)
     integration = selectors.provider_get(client=request.client, provider_id=provider_id)
-    result = services.provider_test(client=request.client, integration=integration)
+    result = setup.provider_test(client=request.client, integration=integration)
     if result.ok:
         messages.success(request, f"{integration.integration_name}: test passed in {result.latency_ms:.0f} ms.")
     else:

@@ -4,8 +4,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from ai.models import QdrantVector
-from ai.vector_sources import UnknownVectorSourceError, vector_source
+from ai.models import VectorBridge
+from ai.vectors.sources import UnknownVectorSourceError, vector_source
 from hub.views.common import tenant_page
 
 
@@ -20,7 +20,7 @@ def record_detail(request, table: str, record_id: int):
     if record is None:
         raise Http404("No such record.")
     vector = (
-        QdrantVector.objects.for_client(request.client)
+        VectorBridge.objects.for_client(request.client)
         .filter(table_name=table, record_id=record_id, vector_type=source.vector_type)
         .first()
     )

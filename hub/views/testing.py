@@ -7,32 +7,20 @@ from django.contrib import messages
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from ai import services
-from ai.budgets import BudgetExceededError
-from ai.execution import AIExecutionError
-from ai.keyword_search import KeywordSearchUnavailableError
-from ai.quality import EmbeddingQualityError
-from ai.routing import NoProviderError
-from ai.selectors import provider_latency_stats
-from ai.vector_services import vectors_search
-from ai.vector_sources import vector_sources
+from ai.execution.calls import execute_embedding
+from ai.execution.usage import provider_latency_stats
+from ai.providers.errors import AIError
+from ai.vectors.search import vectors_search
+from ai.vectors.sources import vector_sources
 from hub.forms import EmbedTestForm, RangeForm, SearchForm
 from hub.views.common import tenant_page
-
-AI_FAILURES = (
-    AIExecutionError,
-    BudgetExceededError,
-    EmbeddingQualityError,
-    KeywordSearchUnavailableError,
-    NoProviderError,
-)
 
 
 def _embed(request, form: EmbedTestForm) -> dict | None:
     started = time.perf_counter()
     try:
-        outcome = services.embeddings_create(client=request.client, texts=[form.cleaned_data["text"]])
-    except AI_FAILURES as exc:
+        outcome = execute_embedding(client=request.client, texts=[form.cleaned_data["text"]])
+    except AIError as exc:
         messages.error(request, f"Embedding failed: {exc}")
         return None
     vector = outcome.vectors[0]
@@ -59,7 +47,7 @@ def _search(request, form: SearchForm) -> dict | None:
             limit=form.cleaned_data["limit"] or 10,
             mode=form.cleaned_data["mode"],
         )
-    except AI_FAILURES as exc:
+    except AIError as exc:
         messages.error(request, f"Search failed: {exc}")
         return None
     rows = [

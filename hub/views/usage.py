@@ -6,11 +6,11 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from ai.budgets import budget_status
-from ai.providers.base import ProviderError
-from ai.selectors import provider_list, usage_summary
-from ai.services import gateway_key_info
-from ai.tenant_settings import cost_limits_set
+from ai.execution.budgets import budget_status, cost_limits_set
+from ai.execution.selectors import provider_list
+from ai.execution.usage import usage_summary
+from ai.providers.errors import ProviderError
+from ai.setup.providers import gateway_key_info
 from hub.charts import daily_chart
 from hub.forms import BudgetForm, RangeForm
 from hub.views.common import flash_service_error, require_admin, tenant_page

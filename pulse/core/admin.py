@@ -85,18 +85,7 @@ class IntegrationAdminForm(forms.ModelForm):
 
     class Meta:
         model = Integration
-        fields = (
-            "client",
-            "integration_type",
-            "integration_subtype",
-            "integration_name",
-            "base_url",
-            "configuration",
-            "model_config",
-            "performance_config",
-            "fallback_integration",
-            "active",
-        )
+        fields = ("client", *services.EDITABLE_FIELDS)
 
     def clean_replace_credentials(self):
         raw = self.cleaned_data["replace_credentials"].strip()

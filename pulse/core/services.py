@@ -29,7 +29,7 @@ def integration_run_validators(integration: Integration) -> None:
         validator(integration)
 
 
-_EDITABLE_FIELDS = (
+EDITABLE_FIELDS = (  # what a service (and the admin) may set on an integration
     "integration_type",
     "integration_subtype",
     "integration_name",
@@ -127,7 +127,7 @@ def _validate_credentials(credentials: Any, *, allow_null: bool) -> None:
 
 @transaction.atomic
 def integration_create(*, client: Client, credentials: dict | None = None, **data: Any) -> Integration:
-    unknown = set(data) - set(_EDITABLE_FIELDS)
+    unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
     for required in ("integration_type", "integration_name"):
@@ -148,7 +148,7 @@ def integration_update(
 ) -> Integration:
     """Update fields. Credentials merge key by key (a null value removes a key) unless
     `replace_credentials`, which replaces the whole set."""
-    unknown = set(data) - set(_EDITABLE_FIELDS)
+    unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
     client = integration.client

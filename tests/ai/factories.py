@@ -1,5 +1,6 @@
 import hashlib
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -89,3 +90,26 @@ def fake_embeddings(request: httpx.Request, *, fail: bool) -> httpx.Response:
             "usage": {"prompt_tokens": 5 * len(texts), "total_tokens": 5 * len(texts)},
         },
     )
+
+
+def ledger_row(
+    client: Client, when=None, *, provider: str, cost, tokens: int, latency=None, success=True, unpriced=False
+):
+    """A usage ledger row as the execution path writes it, dated `when` (default: now)."""
+    from ai.models import AIUsageTracking
+
+    row = AIUsageTracking.objects.create(
+        client=client,
+        provider=provider,
+        operation="embedding",
+        model_name="m",
+        input_tokens=tokens,
+        total_tokens=tokens,
+        cost=None if unpriced else Decimal(cost),
+        cost_unpriced=unpriced,
+        latency_ms=latency,
+        success=success,
+    )
+    if when is not None:
+        AIUsageTracking.objects.filter(pk=row.pk).update(created_at=when)
+    return row

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from ai.models import AIUsageTracking, ClientAIConfiguration
-from tests.ai.factories import ai_integration, openai_embeddings_reply, payload
+from tests.ai.factories import ai_integration, ledger_row, openai_embeddings_reply, payload
 from tests.secret_guard import register_secret
 
 pytestmark = pytest.mark.django_db
@@ -171,18 +171,8 @@ def test_budget_refusal_is_a_402_through_the_api(admin_a, api_as, respx_mock):
 
 
 def _row(client, provider, days_ago, cost, tokens, success=True, unpriced=False):
-    row = AIUsageTracking.objects.create(
-        client=client,
-        provider=provider,
-        operation="embedding",
-        model_name="m",
-        input_tokens=tokens,
-        total_tokens=tokens,
-        cost=None if unpriced else Decimal(cost),
-        cost_unpriced=unpriced,
-        success=success,
-    )
-    AIUsageTracking.objects.filter(pk=row.pk).update(created_at=timezone.now() - timedelta(days=days_ago, hours=1))
+    when = timezone.now() - timedelta(days=days_ago, hours=1)
+    ledger_row(client, when, provider=provider, cost=cost, tokens=tokens, success=success, unpriced=unpriced)
 
 
 def test_usage_summary_equals_the_ledger_sums_for_each_range_and_provider(admin_a, admin_b, api_as):

@@ -9,12 +9,12 @@ import time
 import pytest
 from django.conf import settings as django_settings
 
-from ai.backfill import backfill_start
-from ai.models import BackfillJob, ClientAIConfiguration, QdrantVector
+from ai.models import BackfillJob, ClientAIConfiguration, VectorBridge
 from ai.tasks import backfill_pickup_task, backfill_task
-from ai.vectors import client as vector_client
-from ai.vectors.local_server import make_server
+from ai.vectors.backfill import backfill_start
 from ai.vectors.stores import get_vector_store
+from ai.vectors.stores import qdrant_client as vector_client
+from ai.vectors.stores.local_server import make_server
 from pulse.celery import app
 from tests.ai.factories import ai_integration
 from tests.etl.factories import make_commits
@@ -100,7 +100,7 @@ def test_a_killed_worker_s_backfill_is_resumed_and_every_record_is_vectorized_on
 
     assert (done.status, done.failed) == ("succeeded", 0)
     assert done.worker.startswith("second@")
-    bridges = QdrantVector.objects.filter(client=tenant_a)
+    bridges = VectorBridge.objects.filter(client=tenant_a)
     assert bridges.count() == RECORDS
     assert bridges.values("record_id").distinct().count() == RECORDS
     collection = bridges.first().collection

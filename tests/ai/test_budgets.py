@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from ai.budgets import BudgetExceededError
-from ai.execution import execute_embedding, execute_generation
+from ai.execution.budgets import BudgetExceededError
+from ai.execution.calls import execute_embedding, execute_generation
 from ai.models import AIUsageTracking, ClientAIConfiguration
 from tests.ai.factories import ai_integration
 

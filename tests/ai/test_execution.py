@@ -7,7 +7,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from ai.execution import AIExecutionError, execute_embedding, execute_generation
+from ai.execution.calls import execute_embedding, execute_generation
+from ai.execution.run import AIExecutionError
 from ai.models import AIUsageTracking
 from tests.ai.factories import ai_integration, payload
 
@@ -143,7 +144,7 @@ def test_long_input_is_truncated_to_the_models_token_limit(tenant_a, respx_mock)
     execute_embedding(client=tenant_a, integration=primary, texts=["word " * 400, "short"])
 
     sent = json.loads(route.calls.last.request.content)["input"]
-    from ai.tokens import count_tokens
+    from ai.providers.tokenizer import count_tokens
 
     assert count_tokens("", sent[0]) == 50 and sent[1] == "short"
     assert AIUsageTracking.objects.get().request_metadata == {"truncated": 1}

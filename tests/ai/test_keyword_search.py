@@ -3,11 +3,13 @@
 import pytest
 from django.db import connection
 
-from ai.backfill import backfill_run, backfill_start
-from ai.keyword_search import keyword_search, reciprocal_rank_fusion
 from ai.models import SearchDocument
-from ai.vector_services import RecordText, vectors_search, vectors_store_records
-from ai.vector_sources import vector_source
+from ai.vectors.backfill import backfill_run, backfill_start
+from ai.vectors.bridge import RecordText, vectors_store_records
+from ai.vectors.fusion import reciprocal_rank_fusion
+from ai.vectors.keyword import keyword_search
+from ai.vectors.search import vectors_search
+from ai.vectors.sources import vector_source
 from tests.ai.factories import local_embedding
 from tests.etl.factories import make_commits
 

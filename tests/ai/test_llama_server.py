@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ai.execution import AIExecutionError, execute_embedding, execute_generation
+from ai.execution.calls import execute_embedding, execute_generation
+from ai.execution.run import AIExecutionError
 from ai.models import AIUsageTracking
 from ai.providers.base import ProviderConfig
 from ai.providers.registry import build_provider

@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from ai.providers.base import PermanentProviderError, ProviderConfig
+from ai.providers.base import ProviderConfig
+from ai.providers.errors import PermanentProviderError
 from ai.providers.local import SentenceTransformersProvider
 
 

@@ -8,7 +8,7 @@ import pytest
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import UnexpectedResponse
 
-from ai.vectors.local_server import make_server
+from ai.vectors.stores.local_server import make_server
 
 
 @pytest.fixture

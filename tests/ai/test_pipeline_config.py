@@ -6,9 +6,9 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
+from ai.execution.routing import models_configuration, route_integration
+from ai.execution.selectors import provider_list
 from ai.models import ClientAIConfiguration
-from ai.routing import models_configuration, route_integration
-from ai.selectors import provider_list
 from tests.ai.factories import ai_integration
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 
-from ai.execution import _cooldown_key
+from ai.execution.cooldown import _cooldown_key
+from ai.execution.routing import NoProviderError, route_integration
 from ai.models import AIUsageTracking, ClientAIConfiguration
-from ai.routing import NoProviderError, route_integration
 from tests.ai.factories import ai_integration
 
 pytestmark = pytest.mark.django_db

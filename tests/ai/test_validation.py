@@ -29,3 +29,27 @@ def test_unknown_provider_and_missing_model_are_400s(admin_a, api_as):
 
     assert unknown.status_code == 400 and "provider" in unknown.json()["configuration"][0]
     assert no_model.status_code == 400 and "model_name" in no_model.json()["model_config"][0]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"provider": "openai", "model_name": "text-embedding-3-small"}, "api_key", "needs an API key"),
+        (
+            {"provider": "azure_openai", "model_name": "gpt-4o", "api_key": "sk-x", "base_url": "https://a.example"},
+            "deployment",
+            "Azure OpenAI needs this.",
+        ),
+        ({"provider": "custom_gateway", "model_name": "house"}, "base_url", "The gateway's URL"),
+    ],
+)
+def test_the_api_enforces_the_same_provider_rules_as_the_hub(admin_a, api_as, body, field, message):
+    api = api_as(admin_a)
+
+    created = api.post("/api/v1/ai/providers/", {"name": "New", **body}, format="json")
+    tested = api.post("/api/v1/ai/providers/test/", {"name": "New", **body}, format="json")
+
+    for response in (created, tested):
+        assert response.status_code == 400
+        assert message in response.json()[field][0]
+    assert api.get("/api/v1/ai/providers/").json() == []

@@ -3,10 +3,11 @@ incremental backfill, failures that leave records queued, model switches, verify
 
 import pytest
 
-from ai.backfill import backfill_run, backfill_start
-from ai.models import AIUsageTracking, BackfillJob, ClientAIConfiguration, QdrantVector
-from ai.vector_services import vectors_search, vectors_verify
+from ai.models import AIUsageTracking, BackfillJob, ClientAIConfiguration, VectorBridge
+from ai.vectors.backfill import backfill_run, backfill_start
+from ai.vectors.search import vectors_search
 from ai.vectors.stores import get_vector_store
+from ai.vectors.verify import vectors_verify
 from tests.ai.factories import ai_integration, fake_embeddings, local_embedding
 from tests.etl.factories import make_commits
 
@@ -78,10 +79,10 @@ def test_tenant_b_never_sees_tenant_a_even_with_a_forged_filter(store, admin_a, 
         {"query_text": MESSAGES[0], "table_names": ["commits"], "filters": {"client_id": admin_a.client_id}},
         format="json",
     )
-    a_collection = QdrantVector.objects.filter(client=admin_a.client).first().collection
+    a_collection = VectorBridge.objects.filter(client=admin_a.client).first().collection
     direct = get_vector_store().search(a_collection, client_id=admin_b.client_id, vector=[0.05] * 384, limit=50)
 
-    b_ids = set(QdrantVector.objects.filter(client=admin_b.client).values_list("record_id", flat=True))
+    b_ids = set(VectorBridge.objects.filter(client=admin_b.client).values_list("record_id", flat=True))
     assert {h["record_id"] for h in hits} == b_ids
     assert forged.status_code == 400 and "client_id" in forged.json()["filters"][0]
     assert direct == []  # even B's id against A's collection finds nothing
@@ -93,13 +94,13 @@ def test_rerunning_changes_nothing_and_an_edit_re_embeds_only_that_record(store,
 
     first = _backfill(tenant_a)
     calls_after_first = AIUsageTracking.objects.filter(client=tenant_a).count()
-    rows_before = {r.record_id: (r.point_id, r.content_hash, r.updated_at) for r in QdrantVector.objects.all()}
+    rows_before = {r.record_id: (r.point_id, r.content_hash, r.updated_at) for r in VectorBridge.objects.all()}
     second = _backfill(tenant_a)
 
     assert (first.status, first.succeeded, first.failed) == ("succeeded", len(MESSAGES), 0)
     assert (second.status, second.skipped) == ("succeeded", len(MESSAGES))
     assert AIUsageTracking.objects.filter(client=tenant_a).count() == calls_after_first  # no provider call
-    assert {r.record_id: (r.point_id, r.content_hash, r.updated_at) for r in QdrantVector.objects.all()} == rows_before
+    assert {r.record_id: (r.point_id, r.content_hash, r.updated_at) for r in VectorBridge.objects.all()} == rows_before
 
     commits[2].message = "Bump Gradle wrapper to 8.6 and fix the daemon JVM args"
     commits[2].save()
@@ -107,7 +108,7 @@ def test_rerunning_changes_nothing_and_an_edit_re_embeds_only_that_record(store,
 
     assert third.skipped == len(MESSAGES) - 1
     changed = [
-        rid for rid, row in rows_before.items() if QdrantVector.objects.get(record_id=rid).content_hash != row[1]
+        rid for rid, row in rows_before.items() if VectorBridge.objects.get(record_id=rid).content_hash != row[1]
     ]
     assert changed == [commits[2].pk]
     row = AIUsageTracking.objects.filter(client=tenant_a).order_by("-id").first()
@@ -146,13 +147,13 @@ def test_a_provider_failing_mid_backfill_leaves_records_queued_and_a_later_run_c
 
     assert job.status == "failed" and job.succeeded == 100 and job.failed == 150
     assert "emb.example" not in "".join(job.last_errors) and job.last_errors[0].startswith("commits ids")
-    assert QdrantVector.objects.filter(client=tenant_a).count() == 100
+    assert VectorBridge.objects.filter(client=tenant_a).count() == 100
 
     route.side_effect = lambda request: fake_embeddings(request, fail=False)
     later = _backfill(tenant_a)
 
     assert later.status == "succeeded" and later.skipped == 100 and later.succeeded == 250
-    assert QdrantVector.objects.filter(client=tenant_a).count() == 250
+    assert VectorBridge.objects.filter(client=tenant_a).count() == 250
     _assert_no_zero_vectors(tenant_a)
 
 
@@ -169,7 +170,7 @@ def test_switching_the_model_creates_a_new_collection_and_never_mixes(store, ten
     _local(tenant_a)
     make_commits(tenant_a, MESSAGES[:3])
     _backfill(tenant_a)
-    old_collection = QdrantVector.objects.first().collection
+    old_collection = VectorBridge.objects.first().collection
     respx_mock.post("https://emb.example/v1/embeddings").mock(side_effect=lambda r: fake_embeddings(r, fail=False))
     remote = ai_integration(tenant_a, "Remote", base_url="https://emb.example/v1", dimensions=384)
     ClientAIConfiguration.objects.filter(client=tenant_a, config_category="models").update(
@@ -178,7 +179,7 @@ def test_switching_the_model_creates_a_new_collection_and_never_mixes(store, ten
 
     job = _backfill(tenant_a)
 
-    collections = set(QdrantVector.objects.values_list("collection", flat=True))
+    collections = set(VectorBridge.objects.values_list("collection", flat=True))
     assert job.succeeded == 3 and job.skipped == 0
     assert len(collections) == 1 and collections != {old_collection}
     assert get_vector_store().point_ids(old_collection, client_id=tenant_a.pk) == set()
@@ -189,9 +190,9 @@ def test_verify_finds_and_repairs_both_sides(store, tenant_a):
     commits = make_commits(tenant_a, MESSAGES[:4])
     _backfill(tenant_a)
     store_ = get_vector_store()
-    lost = QdrantVector.objects.get(record_id=commits[0].pk)
+    lost = VectorBridge.objects.get(record_id=commits[0].pk)
     store_.delete(lost.collection, client_id=tenant_a.pk, point_ids=[str(lost.point_id)])
-    orphan = QdrantVector.objects.get(record_id=commits[1].pk)
+    orphan = VectorBridge.objects.get(record_id=commits[1].pk)
     orphan.delete()
 
     report = vectors_verify(client=tenant_a)

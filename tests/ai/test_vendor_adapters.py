@@ -6,9 +6,11 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from ai.execution import AIExecutionError, execute_embedding, execute_generation
+from ai.execution.calls import execute_embedding, execute_generation
+from ai.execution.run import AIExecutionError
 from ai.models import AIUsageTracking
-from ai.providers.base import CapabilityError, ProviderConfig
+from ai.providers.base import ProviderConfig
+from ai.providers.errors import CapabilityError
 from ai.providers.registry import PROVIDERS, build_provider
 from tests.ai.factories import ai_integration, payload
 

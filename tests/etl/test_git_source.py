@@ -87,7 +87,7 @@ def test_a_git_integration_syncs_incrementally_and_schedules(repo, tenant_a):
     from django.core.management import call_command
     from django_celery_beat.models import PeriodicTask
 
-    from ai.models import QdrantVector
+    from ai.models import VectorBridge
     from etl.models import Commit
     from pulse.core.models import Integration
     from tests.ai.factories import local_embedding
@@ -109,7 +109,7 @@ def test_a_git_integration_syncs_incrementally_and_schedules(repo, tenant_a):
 
     assert "3 created" in out.getvalue() and "1 created" in out.getvalue()
     assert Commit.objects.filter(client=tenant_a).count() == 4
-    assert QdrantVector.objects.filter(client=tenant_a, table_name="commits").count() == 4
+    assert VectorBridge.objects.filter(client=tenant_a, table_name="commits").count() == 4
     task = PeriodicTask.objects.get(task="etl.sync_integration_task")
     assert task.interval.every == 60 and task.args == f"[{git.pk}]"
 
@@ -120,8 +120,8 @@ def test_import_git_repo_command_and_a_sync_with_the_embedding_provider_down(rep
 
     from django.core.management import call_command
 
-    from ai.backfill import backfill_run, backfill_start
-    from ai.models import ClientAIConfiguration, QdrantVector
+    from ai.models import ClientAIConfiguration, VectorBridge
+    from ai.vectors.backfill import backfill_run, backfill_start
     from etl.models import Commit, EtlRun
     from tests.ai.factories import ai_integration, fake_embeddings
 
@@ -139,9 +139,9 @@ def test_import_git_repo_command_and_a_sync_with_the_embedding_provider_down(rep
     run = EtlRun.objects.get(client=tenant_a)
     assert (run.status, run.created, run.vectorized, run.vector_failed) == ("partial", 3, 0, 3)
     assert "3 queued for the backfill" in out.getvalue()
-    assert Commit.objects.filter(client=tenant_a).count() == 3 and QdrantVector.objects.count() == 0
+    assert Commit.objects.filter(client=tenant_a).count() == 3 and VectorBridge.objects.count() == 0
 
     route.side_effect = lambda request: fake_embeddings(request, fail=False)
     job, _ = backfill_start(client=tenant_a)
     assert backfill_run(job_id=job.pk).succeeded == 3
-    assert QdrantVector.objects.filter(client=tenant_a).count() == 3
+    assert VectorBridge.objects.filter(client=tenant_a).count() == 3

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from ai.models import QdrantVector
+from ai.models import VectorBridge
 from etl.models import Commit, JiraKeyLink, PullRequest, PullRequestComment, PullRequestCommit, PullRequestReview
 from etl.services.sync import sync_integration
 from pulse.core.models import Integration
@@ -98,8 +98,8 @@ def test_pull_requests_with_reviews_comments_commits_and_vectors(github, tenant_
     assert JiraKeyLink.objects.filter(pull_request=pr, jira_key="PULSE-7").exists()
     commit = Commit.objects.get(client=tenant_a)
     assert commit.files[0]["path"] == "file1.txt" and commit.additions == 104
-    assert QdrantVector.objects.filter(table_name="pull_requests").count() == 2
-    assert QdrantVector.objects.filter(table_name="commits").count() == 1
+    assert VectorBridge.objects.filter(table_name="pull_requests").count() == 2
+    assert VectorBridge.objects.filter(table_name="commits").count() == 1
 
 
 def test_second_run_asks_only_for_what_changed_since(github, respx_mock):

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from ai.backfill import backfill_run, backfill_start
-from ai.models import AIUsageTracking, ClientAIConfiguration, QdrantVector
-from ai.vector_services import vectors_search
+from ai.models import AIUsageTracking, ClientAIConfiguration, VectorBridge
+from ai.vectors.backfill import backfill_run, backfill_start
+from ai.vectors.search import vectors_search
 from etl.models import Commit, EtlRun, JiraKeyLink
 from etl.services.imports import commits_import_file
 from tests.ai.factories import ai_integration, local_embedding
@@ -29,7 +29,7 @@ def test_import_stores_and_vectorizes_every_commit_and_is_searchable(tenant_a, l
     call_command("import_commits", str(SAMPLE), "--client", tenant_a.slug, stdout=out)
 
     assert Commit.objects.filter(client=tenant_a).count() == 30
-    assert QdrantVector.objects.filter(client=tenant_a, table_name="commits").count() == 30
+    assert VectorBridge.objects.filter(client=tenant_a, table_name="commits").count() == 30
     assert "30 vectorized" in out.getvalue() and "vectors/s" in out.getvalue()
     first = json.loads(SAMPLE.read_text().splitlines()[0])
     commit = Commit.objects.get(sha=first["sha"])
@@ -51,13 +51,13 @@ def test_import_stores_and_vectorizes_every_commit_and_is_searchable(tenant_a, l
 def test_importing_twice_changes_nothing(tenant_a, local):
     commits_import_file(client=tenant_a, path=SAMPLE)
     calls = AIUsageTracking.objects.count()
-    vectors = list(QdrantVector.objects.order_by("id").values_list("id", "content_hash", "updated_at"))
+    vectors = list(VectorBridge.objects.order_by("id").values_list("id", "content_hash", "updated_at"))
 
     run = commits_import_file(client=tenant_a, path=SAMPLE)
 
     assert (run.status, run.created, run.updated, run.unchanged, run.vectorized) == ("succeeded", 0, 0, 30, 0)
     assert AIUsageTracking.objects.count() == calls
-    assert list(QdrantVector.objects.order_by("id").values_list("id", "content_hash", "updated_at")) == vectors
+    assert list(VectorBridge.objects.order_by("id").values_list("id", "content_hash", "updated_at")) == vectors
 
 
 def test_a_malformed_line_fails_the_run_cleanly_keeping_earlier_batches(tenant_a, local, tmp_path):
@@ -71,7 +71,7 @@ def test_a_malformed_line_fails_the_run_cleanly_keeping_earlier_batches(tenant_a
     assert run.status == "failed"
     assert run.errors[0] == "line 25: unreadable date 'yesterday-ish'"
     assert Commit.objects.filter(client=tenant_a).count() == 20  # two whole batches, nothing of the third
-    assert QdrantVector.objects.filter(client=tenant_a).count() == 20
+    assert VectorBridge.objects.filter(client=tenant_a).count() == 20
     with pytest.raises(CommandError, match="failed"):
         call_command("import_commits", str(bad), "--client", tenant_a.slug, stdout=io.StringIO())
 
@@ -99,7 +99,7 @@ def test_embedding_provider_down_stores_everything_and_the_backfill_completes(te
 
     assert (run.status, run.created, run.vectorized, run.vector_failed) == ("partial", 30, 0, 30)
     assert "queued for the backfill" in run.errors[0]
-    assert Commit.objects.filter(client=tenant_a).count() == 30 and QdrantVector.objects.count() == 0
+    assert Commit.objects.filter(client=tenant_a).count() == 30 and VectorBridge.objects.count() == 0
 
     from tests.ai.factories import fake_embeddings
 
@@ -108,5 +108,5 @@ def test_embedding_provider_down_stores_everything_and_the_backfill_completes(te
     done = backfill_run(job_id=job.pk)
 
     assert (done.status, done.succeeded) == ("succeeded", 30)
-    assert QdrantVector.objects.filter(client=tenant_a).count() == 30
+    assert VectorBridge.objects.filter(client=tenant_a).count() == 30
     assert EtlRun.objects.get(pk=run.pk).status == "partial"

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from ai.models import QdrantVector
+from ai.models import VectorBridge
 from etl.models import EtlRun, Project, WorkItem, WorkItemChange, WorkItemComment
 from etl.services.sync import sync_integration
 from pulse.core.models import Integration
@@ -92,7 +92,7 @@ def test_two_pages_store_items_comments_changelog_and_vectors(jira, tenant_a, re
         _load("recorded_airbyte_issue_comments.json")["comments"]
     )
     assert WorkItemChange.objects.filter(work_item=item).exists()
-    assert QdrantVector.objects.filter(client=tenant_a, table_name="work_items").count() == 3
+    assert VectorBridge.objects.filter(client=tenant_a, table_name="work_items").count() == 3
     assert search.calls[0].request.headers["authorization"].startswith("Basic ")
 
 
@@ -106,14 +106,14 @@ def test_second_run_is_incremental_and_changes_only_what_changed(jira, tenant_a,
         ),
     ]
     sync_integration(integration=jira)
-    before = {r.record_id: r.content_hash for r in QdrantVector.objects.all()}
+    before = {r.record_id: r.content_hash for r in VectorBridge.objects.all()}
 
     second = sync_integration(integration=jira)
 
     jql = parse_qs(urlparse(str(search.calls[1].request.url)).query)["jql"][0]
     assert jql.startswith('(project in (PULSE)) AND updated >= "') and jql.endswith("ORDER BY created ASC")
     assert (second.fetched, second.created, second.updated) == (1, 0, 1)
-    after = {r.record_id: r.content_hash for r in QdrantVector.objects.all()}
+    after = {r.record_id: r.content_hash for r in VectorBridge.objects.all()}
     changed = [rid for rid in after if after[rid] != before[rid]]
     assert changed == [WorkItem.objects.get(key="PULSE-2").pk]
 

@@ -20,9 +20,9 @@ from django.conf import settings as django_settings
 from django.db import connections
 from django.utils import timezone
 
-from ai.models import AIUsageTracking, BackfillJob, QdrantVector
-from ai.vectors import client as vector_client
-from ai.vectors.local_server import make_server
+from ai.models import AIUsageTracking, BackfillJob, VectorBridge
+from ai.vectors.stores import qdrant_client as vector_client
+from ai.vectors.stores.local_server import make_server
 from etl.models import Commit
 from pulse.celery import app
 from tests.factories import make_user
@@ -139,9 +139,20 @@ def _shot(page, name: str) -> None:
 
 
 def test_a_new_user_configures_imports_backfills_searches_and_reads_costs(stack, page, tenant_a, git_clone):
-    from playwright.sync_api import expect
-
     make_user(tenant_a, "ada", role="admin", password="correct horse battery")
+    _log_in(page, stack)
+    _add_local_provider(page)
+    _import_git_source(page, tenant_a, git_clone)
+    _backfill(page, tenant_a)
+    _agents(page)
+    _embed_and_search(page, tenant_a)
+    _usage_matches_ledger(page, tenant_a)
+    _keyboard_and_log_out(page, stack)
+    assert len(list(SHOTS.glob("*.png"))) == 10
+
+
+def _log_in(page, stack: str) -> None:
+    from playwright.sync_api import expect
 
     # Log in.
     page.goto(stack + "/hub/providers/")
@@ -152,6 +163,10 @@ def test_a_new_user_configures_imports_backfills_searches_and_reads_costs(stack,
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_text("No provider yet — add one")).to_be_visible()
     _shot(page, "02-providers-empty")
+
+
+def _add_local_provider(page) -> None:
+    from playwright.sync_api import expect
 
     # Add the local provider with Save & Test; the form shows only the local type's fields.
     page.get_by_role("link", name="Add provider").click()
@@ -168,6 +183,10 @@ def test_a_new_user_configures_imports_backfills_searches_and_reads_costs(stack,
     expect(card).to_contain_text("384")
     expect(card.locator(".badge")).to_have_text("ok")
     _shot(page, "04-provider-card")
+
+
+def _import_git_source(page, tenant_a, git_clone) -> None:
+    from playwright.sync_api import expect
 
     # Import data: a local git clone as a data source, tested, then synced by the worker.
     page.get_by_role("link", name="Data Sources").click()
@@ -191,6 +210,10 @@ def test_a_new_user_configures_imports_backfills_searches_and_reads_costs(stack,
     _shot(page, "05-sources")
     assert Commit.objects.for_client(tenant_a).count() == 30
 
+
+def _backfill(page, tenant_a) -> None:
+    from playwright.sync_api import expect
+
     # Backfill from the Embedding Models page and watch the bar reach 100 %.
     page.get_by_role("link", name="Embedding Models").click()
     expect(page.locator('#coverage tr[data-table="commits"] [data-col="records"]')).to_have_text("30")
@@ -203,7 +226,11 @@ def test_a_new_user_configures_imports_backfills_searches_and_reads_costs(stack,
     _shot(page, "06-embeddings-backfill-done")
     job = BackfillJob.objects.for_client(tenant_a).get()
     assert (job.status, job.processed, job.failed) == ("succeeded", 30, 0)
-    assert QdrantVector.objects.for_client(tenant_a).filter(table_name="commits").count() == 30
+    assert VectorBridge.objects.for_client(tenant_a).filter(table_name="commits").count() == 30
+
+
+def _agents(page) -> None:
+    from playwright.sync_api import expect
 
     # Agents: change a setting with the keyboard-reachable form.
     page.get_by_role("link", name="AI Agents").click()
@@ -211,6 +238,10 @@ def test_a_new_user_configures_imports_backfills_searches_and_reads_costs(stack,
     page.get_by_role("button", name="Save agent settings").click()
     expect(page.get_by_role("status").filter(has_text="Agent settings saved.")).to_be_visible()
     _shot(page, "07-agents")
+
+
+def _embed_and_search(page, tenant_a) -> None:
+    from playwright.sync_api import expect
 
     # Testing & Analytics: embed a text, then search and follow a result to its record.
     page.get_by_role("link", name="Testing & Analytics").click()
@@ -228,6 +259,10 @@ def test_a_new_user_configures_imports_backfills_searches_and_reads_costs(stack,
     expect(page).to_have_url(re.compile(rf"/hub/records/commits/{target.pk}/$"))
     expect(page.locator("pre.text")).to_contain_text("codenarc")
     _shot(page, "09-record")
+
+
+def _usage_matches_ledger(page, tenant_a) -> None:
+    from playwright.sync_api import expect
 
     # Usage & Costs: the cards and the chart say what the ledger says.
     page.get_by_role("link", name="Usage & Costs").click()
@@ -247,6 +282,10 @@ def test_a_new_user_configures_imports_backfills_searches_and_reads_costs(stack,
     expect(page.locator("#provider-breakdown")).to_contain_text("sentence_transformers")
     _shot(page, "10-usage")
 
+
+def _keyboard_and_log_out(page, stack: str) -> None:
+    from playwright.sync_api import expect
+
     # Keyboard: the skip link is the first stop and lands on the content.
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
@@ -255,4 +294,3 @@ def test_a_new_user_configures_imports_backfills_searches_and_reads_costs(stack,
     page.get_by_role("button", name="Log out").click()
     page.goto(stack + "/hub/usage/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
-    assert len(list(SHOTS.glob("*.png"))) == 10

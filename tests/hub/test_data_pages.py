@@ -9,12 +9,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ai.backfill import backfill_run
-from ai.models import AIUsageTracking, BackfillJob, ClientAIConfiguration, QdrantVector
-from ai.vector_services import RecordText, vectors_store_records
+from ai.models import BackfillJob, ClientAIConfiguration, VectorBridge
+from ai.vectors.backfill import backfill_run
+from ai.vectors.bridge import RecordText, vectors_store_records
 from etl.models import EtlRun
 from pulse.core.models import Integration
-from tests.ai.factories import ai_integration, local_embedding, payload
+from tests.ai.factories import ai_integration, ledger_row, local_embedding, payload
 from tests.etl.factories import make_commits
 from tests.secret_guard import register_secret
 
@@ -33,22 +33,6 @@ MESSAGES = [
     "Speed up the Gradle build by caching the docs task",
     "Add a Javadoc example for the JSON builder",
 ]
-
-
-def _ledger(client, when, *, provider, cost, tokens, latency, success=True, unpriced=False):
-    row = AIUsageTracking.objects.create(
-        client=client,
-        provider=provider,
-        operation="embedding",
-        model_name="m",
-        input_tokens=tokens,
-        total_tokens=tokens,
-        cost=None if unpriced else Decimal(cost),
-        cost_unpriced=unpriced,
-        latency_ms=latency,
-        success=success,
-    )
-    AIUsageTracking.objects.filter(pk=row.pk).update(created_at=when)
 
 
 def test_coverage_backfill_progress_and_status_json(admin, tenant_a):
@@ -129,8 +113,8 @@ def test_search_and_embed_failures_are_messages_not_errors(admin, tenant_a):
 def test_latency_percentiles_and_error_rate_come_from_the_ledger(admin, tenant_a, tenant_b):
     now = timezone.now()
     for i, latency in enumerate(range(10, 110, 10)):  # 10..100 ms, one failure
-        _ledger(tenant_a, now, provider="openai", cost="0.001", tokens=5, latency=latency, success=i != 0)
-    _ledger(tenant_b, now, provider="openai", cost="1", tokens=5, latency=5000)
+        ledger_row(tenant_a, now, provider="openai", cost="0.001", tokens=5, latency=latency, success=i != 0)
+    ledger_row(tenant_b, now, provider="openai", cost="1", tokens=5, latency=5000)
     stats = admin.get(reverse("hub:testing")).context["stats"]
     assert len(stats) == 1
     row = stats[0]
@@ -141,13 +125,13 @@ def test_latency_percentiles_and_error_rate_come_from_the_ledger(admin, tenant_a
 
 def test_usage_cards_chart_and_breakdown_match_the_ledger(admin, tenant_a, tenant_b):
     now = timezone.now()
-    _ledger(tenant_a, now, provider="openai", cost="0.0125", tokens=1000, latency=50)
-    _ledger(tenant_a, now - timedelta(days=2), provider="openai", cost="0.0075", tokens=600, latency=50)
-    _ledger(
+    ledger_row(tenant_a, now, provider="openai", cost="0.0125", tokens=1000, latency=50)
+    ledger_row(tenant_a, now - timedelta(days=2), provider="openai", cost="0.0075", tokens=600, latency=50)
+    ledger_row(
         tenant_a, now - timedelta(days=3), provider="custom_gateway", cost="0", tokens=400, latency=50, unpriced=True
     )
-    _ledger(tenant_a, now - timedelta(days=20), provider="openai", cost="5", tokens=9, latency=50)
-    _ledger(tenant_b, now, provider="openai", cost="9", tokens=9, latency=50)
+    ledger_row(tenant_a, now - timedelta(days=20), provider="openai", cost="5", tokens=9, latency=50)
+    ledger_row(tenant_b, now, provider="openai", cost="9", tokens=9, latency=50)
     response = admin.get(reverse("hub:usage"), {"range": "7d"})
     totals = response.context["summary"]["totals"]
     assert totals["cost"] == Decimal("0.0200") and totals["total_tokens"] == 2000 and totals["requests"] == 3
@@ -169,7 +153,7 @@ def test_usage_cards_chart_and_breakdown_match_the_ledger(admin, tenant_a, tenan
 
 
 def test_budget_form_validates_and_the_page_shows_used_and_left(admin, tenant_a):
-    _ledger(tenant_a, timezone.now(), provider="openai", cost="0.25", tokens=10, latency=5)
+    ledger_row(tenant_a, timezone.now(), provider="openai", cost="0.25", tokens=10, latency=5)
     bad = admin.post(reverse("hub:budget"), {"daily_usd": "-1", "action": "block"}, follow=True)
     assert "Daily limit (USD): Ensure this value is greater than or equal to 0." in bad.content.decode()
     bad = admin.post(reverse("hub:budget"), {"daily_usd": "1", "action": "shrug"}, follow=True)
@@ -312,7 +296,7 @@ def test_vector_rows_of_the_bridge_are_counted_per_tenant(admin, tenant_a, tenan
         vector_type="content",
         records=[RecordText(c.pk, c.message, {}) for c in theirs],
     )
-    assert QdrantVector.objects.for_client(tenant_b).count() == 3
+    assert VectorBridge.objects.for_client(tenant_b).count() == 3
     coverage = admin.get(reverse("hub:embeddings")).context["coverage"]
     commits = next(row for row in coverage if row["table"] == "commits")
     assert commits["records"] == len(mine) and commits["vectors"] == 0

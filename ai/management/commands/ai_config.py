@@ -4,8 +4,8 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from ai.pipeline_config import ai_config_export, ai_config_import
-from pulse.core.models import Client
+from ai.setup.pipeline import ai_config_export, ai_config_import
+from pulse.core.commands import command_tenant
 
 
 class Command(BaseCommand):
@@ -18,9 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--file", dest="path", default="-", help="File to write or read (default: stdout/stdin)")
 
     def handle(self, *args, action, client, path, **options):
-        tenant = Client.objects.filter(slug=client).first()
-        if tenant is None:
-            raise CommandError(f"No tenant with slug '{client}'.")
+        tenant = command_tenant(client)
         if action == "export":
             text = ai_config_export(client=tenant)
             if path == "-":

@@ -4,11 +4,11 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from ai.backfill import backfill_run, backfill_start
 from ai.models import BackfillJob
 from ai.tasks import backfill_task
-from ai.vector_sources import is_vector_source
-from pulse.core.models import Client
+from ai.vectors.backfill import backfill_run, backfill_start
+from ai.vectors.sources import is_vector_source
+from pulse.core.commands import command_tenant
 
 
 def _bar(job: BackfillJob, width: int = 30) -> str:
@@ -30,9 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--enqueue", action="store_true", help="Hand the job to the Celery worker and return")
 
     def handle(self, *args, client, tables, enqueue, **options):
-        tenant = Client.objects.filter(slug=client).first()
-        if tenant is None:
-            raise CommandError(f"No tenant with slug '{client}'.")
+        tenant = command_tenant(client)
         unknown = [t for t in tables or [] if not is_vector_source(t)]
         if unknown:
             raise CommandError(f"Not vectorized tables: {', '.join(unknown)}.")

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ai.vectors.local_server import make_server
+from ai.vectors.stores.local_server import make_server
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from ai.vector_services import vectors_verify
+from ai.vectors.verify import vectors_verify
 from pulse.core.models import Client
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from etl.services.imports import commits_import_file
-from pulse.core.models import Client
+from pulse.core.commands import command_tenant
 
 
 class Command(BaseCommand):
@@ -17,9 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-vectors", action="store_true", help="Store only; the backfill vectorizes later")
 
     def handle(self, *args, path, client, repository, no_vectors, **options):
-        tenant = Client.objects.filter(slug=client).first()
-        if tenant is None:
-            raise CommandError(f"No tenant with slug '{client}'.")
+        tenant = command_tenant(client)
         source = Path(path)
         if not source.is_file():
             raise CommandError(f"No file at {source}.")

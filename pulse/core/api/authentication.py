@@ -1,7 +1,7 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from pulse.core.tokens import api_token_authenticate
+from pulse.core.api_tokens import api_token_authenticate
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):

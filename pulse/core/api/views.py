@@ -12,9 +12,9 @@ from rest_framework.views import APIView
 
 from pulse.core import selectors, services
 from pulse.core.api.serializers import IntegrationInputSerializer, IntegrationOutputSerializer
+from pulse.core.api_tokens import api_token_create
 from pulse.core.models import Integration
 from pulse.core.tasks import worker_ping_task
-from pulse.core.tokens import api_token_create
 
 
 class TenantAPIMixin:

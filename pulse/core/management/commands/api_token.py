@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from pulse.core.api_tokens import api_token_create
 from pulse.core.models import User
-from pulse.core.tokens import api_token_create
 
 
 class Command(BaseCommand):

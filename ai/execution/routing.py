@@ -10,11 +10,12 @@ for bulk jobs, then by tier). For text generation and analysis every capable int
 scored and the best one serves; the execution path then falls back along its chain.
 """
 
-from ai.budgets import budget_status
-from ai.execution import cooling_down_until, is_paid
+from ai.execution.budgets import budget_status, is_paid
+from ai.execution.cooldown import cooling_down_until
+from ai.execution.rows import model_info_for
+from ai.execution.selectors import provider_list_capable
 from ai.models import ClientAIConfiguration
-from ai.provider_config import model_info_for
-from ai.selectors import provider_list_capable
+from ai.providers.errors import AIError
 from pulse.core.models import Client, Integration
 
 PREFERENCES = ("fast", "balanced", "quality")
@@ -23,10 +24,11 @@ ROLE_CAPABILITY = {"qa": "text_generation", "insights": "analysis", "sql": "text
 BULK_JOB_SIZE = 500
 
 
-class NoProviderError(Exception):
+class NoProviderError(AIError):
     """The tenant has no active integration able to do this."""
 
     http_status = 409
+    permanent = True
 
 
 def models_configuration(client: Client) -> dict:

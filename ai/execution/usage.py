@@ -1,44 +1,18 @@
-"""Reads of the AI area: providers, the model catalog, and usage summaries from the ledger."""
+"""Reads of the usage ledger: totals, daily series and budget for a range; latency and errors per model."""
 
 from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Aggregate, Avg, Count, FloatField, Q, QuerySet, Sum
+from django.db.models import Aggregate, Avg, Count, FloatField, Q, Sum
 from django.db.models.functions import TruncDate
-from django.http import Http404
 from django.utils import timezone
 
-from ai.budgets import budget_status
+from ai.execution.budgets import budget_status
 from ai.models import AIUsageTracking
-from ai.provider_config import model_info_for
-from pulse.core.models import Client, Integration
+from pulse.core.models import Client
 
 RANGES = {"1d": 1, "7d": 7, "30d": 30, "90d": 90}
-
-
-def provider_list(*, client: Client) -> QuerySet[Integration]:
-    return (
-        Integration.objects.for_client(client)
-        .filter(integration_type=Integration.Type.AI_MODEL)
-        .select_related("fallback_integration")
-        .order_by("integration_name", "id")
-    )
-
-
-def provider_list_capable(*, client: Client, capability: str, active_only: bool = False) -> list[Integration]:
-    """The tenant's providers whose model can do `capability` (catalog facts plus overrides)."""
-    rows = provider_list(client=client)
-    if active_only:
-        rows = rows.filter(active=True)
-    return [row for row in rows if capability in model_info_for(row).capabilities]
-
-
-def provider_get(*, client: Client, provider_id) -> Integration:
-    try:
-        return provider_list(client=client).get(pk=provider_id)
-    except (Integration.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such provider.") from None
 
 
 def _aggregates() -> dict:

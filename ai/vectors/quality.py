@@ -1,19 +1,22 @@
 """Batch quality checks for embeddings (the design notes' vector quality assurance).
 
-A batch that fails is refused as a whole: nothing of it reaches the store.
+Each vector was already checked by the execution path (count, one size, no zero, NaN or infinite
+vector); what only a whole batch shows is checked here: a provider returning the same vector for
+distinct texts is not encoding them. A batch that fails is refused as a whole: nothing of it
+reaches the store. `assess` reports the batch's statistics.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from ai.providers.errors import AIError
+
 MAX_DUPLICATE_RATE = 0.5  # of vectors for *distinct* texts; a healthy model yields ~0
 
 
-class EmbeddingQualityError(Exception):
+class EmbeddingQualityError(AIError):
     """The provider returned a batch Pulse will not store."""
-
-    http_status = 502
 
 
 @dataclass(frozen=True)
@@ -55,21 +58,11 @@ def assess(vectors: list[list[float]]) -> QualityReport:
     )
 
 
-def validate_batch(vectors: list[list[float]], *, expected_dimensions: int | None = None) -> QualityReport:
-    """Assess and refuse: mixed or unexpected dimensions, any zero or non-finite vector, or a
-    duplicate rate that means the provider is not encoding the texts it was given."""
+def validate_batch(vectors: list[list[float]]) -> QualityReport:
+    """Assess and refuse a batch in which most vectors for distinct texts are identical."""
     report = assess(vectors)
-    problems = []
-    if not report.dimension_consistency:
-        problems.append("vectors of different dimensions in one batch")
-    elif expected_dimensions and report.dimensions != expected_dimensions:
-        problems.append(f"{report.dimensions} dimensions, expected {expected_dimensions}")
-    if report.zero_vectors:
-        problems.append(f"{report.zero_vectors} zero vectors")
-    if report.non_finite_vectors:
-        problems.append(f"{report.non_finite_vectors} vectors with NaN or infinity")
     if report.total >= 4 and report.duplicate_rate > MAX_DUPLICATE_RATE:
-        problems.append(f"{report.duplicate_rate:.0%} of vectors for distinct texts are identical")
-    if problems:
-        raise EmbeddingQualityError("embedding batch refused: " + "; ".join(problems))
+        raise EmbeddingQualityError(
+            f"embedding batch refused: {report.duplicate_rate:.0%} of vectors for distinct texts are identical"
+        )
     return report

@@ -15,10 +15,9 @@ from typing import Any
 from django.db import connection, transaction
 from psycopg import sql
 
-from ai.vectors.base import SearchHit, VectorPoint
+from ai.vectors.stores.base import SearchHit, VectorPoint
 
 _SAFE = re.compile(r"^[a-z0-9_]+$")
-FILTERABLE = ("vector_type", "project", "repository", "status", "author", "item_type")
 EF_SEARCH = 100
 
 
@@ -34,6 +33,35 @@ def _checked(collection: str) -> str:
     if not _SAFE.match(collection):
         raise ValueError(f"invalid collection name {collection!r}")
     return collection
+
+
+def _where(collection: str, client_id: int, filters: dict | None, exclude: list[int] | None) -> tuple[list, dict]:
+    """The search's WHERE clauses and their parameters."""
+    # Both as literals, exactly the partial index's predicate, so the planner sees that the HNSW
+    # index covers this tenant's collection (with a parameter it chose the btree index and a
+    # sort instead: exact, and 10x slower at 28k rows; bench/vector_search.py).
+    clauses = [
+        sql.SQL("collection = {} AND client_id = {}").format(sql.Literal(collection), sql.Literal(int(client_id)))
+    ]
+    params: dict[str, Any] = {}
+    for i, (key, value) in enumerate((filters or {}).items()):
+        name = f"f{i}"
+        if key == "vector_type":  # a column here, not part of the payload
+            params[name] = value if isinstance(value, list) else [value]
+            clauses.append(sql.SQL("vector_type = ANY(%({})s)").format(sql.SQL(name)))
+            continue
+        # Containment matches a scalar field equal to the value and a list field holding it, as
+        # Qdrant's match does; a list of values matches any of them.
+        params[name] = json.dumps(value if isinstance(value, list) else [value])
+        clauses.append(
+            sql.SQL(
+                "EXISTS (SELECT 1 FROM jsonb_array_elements(%({})s::jsonb) AS f(v) WHERE payload->{} @> f.v)"
+            ).format(sql.SQL(name), sql.Literal(key))
+        )
+    if exclude:
+        params["exclude"] = list(exclude)
+        clauses.append(sql.SQL("NOT (record_id = ANY(%(exclude)s))"))
+    return clauses, params
 
 
 class PgVectorStore:
@@ -118,21 +146,8 @@ class PgVectorStore:
         dims = self._dims(_checked(collection))
         if dims is None:
             return []
-        # Both as literals, exactly the partial index's predicate, so the planner sees that the HNSW
-        # index covers this tenant's collection (with a parameter it chose the btree index and a
-        # sort instead: exact, and 10x slower at 28k rows; bench/vector_search.py).
-        clauses = [
-            sql.SQL("collection = {} AND client_id = {}").format(sql.Literal(collection), sql.Literal(int(client_id)))
-        ]
-        params: dict[str, Any] = {"query": _vector_literal(vector), "limit": limit}
-        for i, (key, value) in enumerate((filters or {}).items()):
-            if key not in FILTERABLE:
-                continue
-            params[f"f{i}"] = value if isinstance(value, list) else [value]
-            clauses.append(sql.SQL("payload->>{} = ANY(%({})s)").format(sql.Literal(key), sql.SQL(f"f{i}")))
-        if exclude_record_ids:
-            params["exclude"] = list(exclude_record_ids)
-            clauses.append(sql.SQL("NOT (record_id = ANY(%(exclude)s))"))
+        clauses, params = _where(collection, client_id, filters, exclude_record_ids)
+        params.update(query=_vector_literal(vector), limit=limit)
         distance = sql.SQL("embedding::vector({dims}) <=> %(query)s::vector({dims})").format(dims=sql.Literal(dims))
         query = sql.SQL(
             "SELECT record_id, table_name, 1 - ({distance}) AS score, payload FROM pgvector_embeddings "

@@ -1,15 +1,26 @@
-"""The model catalog (`ai/catalog.yaml`) with per-integration overrides."""
+"""The model catalog (`catalog.yaml` beside this file) with per-integration overrides."""
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-from ai.providers.base import ModelInfo
-
 CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
 OVERRIDABLE = ("dimensions", "max_tokens", "input_price_per_1k", "output_price_per_1k", "capabilities", "tier")
 CAPABILITIES = ("embedding", "text_generation", "analysis")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    provider: str
+    dimensions: int | None
+    max_tokens: int | None
+    input_price_per_1k: float | None  # USD; None = unknown (recorded as unpriced, never as $0)
+    output_price_per_1k: float | None
+    capabilities: tuple[str, ...]
+    tier: str  # fast | balanced | quality
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-"""Keyword search (BM25 over PostgreSQL full text) and its fusion with vector search.
+"""Keyword search: BM25 over PostgreSQL full text.
 
 Vector search alone lost to BM25 on real commit messages (bench/retrieval.py): identifiers,
 ticket keys and rare words matter there, and a small sentence model blurs them. Keyword search
@@ -6,10 +6,6 @@ ranks `ai_search_documents` (the text each vector was made from) with Okapi BM25
 english lexemes, each term's document frequency counted through the GIN index, and the document
 length from its tsvector. Term frequency is taken as presence (commit messages and issue titles
 rarely repeat a term), which keeps the whole ranking in one indexed SQL statement.
-
-Hybrid search fuses the vector and keyword rankings with reciprocal rank fusion (Cormack et al.,
-2009): score = sum of 1 / (60 + rank) over the lists a record appears in; it needs no score
-calibration between cosine similarity and BM25.
 """
 
 import math
@@ -17,17 +13,18 @@ import math
 from django.core.cache import cache
 from django.db import connection
 
+from ai.providers.errors import AIError
 from pulse.core.models import Client
 
 K1, B = 1.2, 0.75
-RRF_K = 60
 STATS_SECONDS = 300
 
 
-class KeywordSearchUnavailableError(Exception):
+class KeywordSearchUnavailableError(AIError):
     """Keyword search needs PostgreSQL (full text search); local mode on SQLite has vectors only."""
 
     http_status = 400
+    permanent = True
 
 
 def keyword_available() -> bool:
@@ -119,12 +116,3 @@ def keyword_search(
             ],
         )
         return [(int(record_id), float(score), preview) for record_id, score, preview in cursor.fetchall()]
-
-
-def reciprocal_rank_fusion(*rankings: list, k: int = RRF_K) -> dict:
-    """{item: fused score} from ranked lists of hashable items (best first)."""
-    fused: dict = {}
-    for ranking in rankings:
-        for rank, item in enumerate(ranking, start=1):
-            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
-    return fused

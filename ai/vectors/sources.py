@@ -1,5 +1,10 @@
 """Tables that get vectors register here (the ETL app registers work items, pull requests and
-commits in its AppConfig.ready); `ai` never imports them."""
+commits in its AppConfig.ready); `ai` never imports them.
+
+A source says how to turn a record into text and fields, and which of those fields a search may
+filter on (`filterable`): both stores and the API take the list from here, so a filter is either
+honoured everywhere or refused with a 400, never silently ignored.
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +21,7 @@ class VectorSource:
     fields: Callable[[Any], dict[str, Any]]  # the record's main fields, for results and payloads
     priority: int = 5  # higher first (the design notes' table priorities)
     vector_type: str = "content"
+    filterable: tuple[str, ...] = ()  # keys of `fields`; a list-valued field matches any of its items
     select_related: tuple[str, ...] = ()
     prefetch_related: tuple[str, ...] = ()
 
@@ -52,6 +58,13 @@ def vector_source(table_name: str) -> VectorSource:
 
 def is_vector_source(table_name: str) -> bool:
     return table_name in _sources
+
+
+def filterable_fields(table_names: list[str]) -> tuple[str, ...]:
+    """What a search over these tables may filter on: every point's vector type, and each table's
+    declared fields (a filter on a field one table lacks simply matches none of its records)."""
+    declared = {name for table in table_names for name in vector_source(table).filterable}
+    return ("vector_type", *sorted(declared))
 
 
 def vector_sources() -> list[VectorSource]:

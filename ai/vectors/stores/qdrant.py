@@ -5,8 +5,8 @@ from typing import Any
 
 from qdrant_client import QdrantClient, models
 
-from ai.vectors.base import SearchHit, VectorPoint
-from ai.vectors.client import get_qdrant, store_mode
+from ai.vectors.stores.base import SearchHit, VectorPoint
+from ai.vectors.stores.qdrant_client import get_qdrant, store_mode
 
 PAYLOAD_INDEXES = {
     "client_id": models.PayloadSchemaType.INTEGER,
@@ -14,8 +14,6 @@ PAYLOAD_INDEXES = {
     "table_name": models.PayloadSchemaType.KEYWORD,
     "vector_type": models.PayloadSchemaType.KEYWORD,
 }
-# Payload keys a caller may filter on; the tenant key is never caller-controlled.
-FILTERABLE = ("vector_type", "project", "repository", "status", "author", "item_type", "labels")
 
 
 class QdrantStore:
@@ -72,9 +70,9 @@ class QdrantStore:
         must: list[models.Condition] = [
             models.FieldCondition(key="client_id", match=models.MatchValue(value=client_id))
         ]
+        # Filters come checked against the sources' declared fields (ai.vectors.search); the tenant
+        # condition above is never one of them, and a filter can only narrow it.
         for key, value in (filters or {}).items():
-            if key not in FILTERABLE:
-                continue
             match = models.MatchAny(any=value) if isinstance(value, list) else models.MatchValue(value=value)
             must.append(models.FieldCondition(key=key, match=match))
         must_not = [models.FieldCondition(key="record_id", match=models.MatchAny(any=exclude))] if exclude else None

@@ -15,22 +15,19 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
+from django.http import Http404
 from django.utils import timezone
 
-from ai.budgets import BudgetExceededError
-from ai.execution import AIExecutionError
-from ai.models import BackfillJob, QdrantVector
-from ai.providers.base import ProviderError
-from ai.quality import EmbeddingQualityError
-from ai.routing import NoProviderError
-from ai.vector_services import RecordText, vectors_store_records
-from ai.vector_sources import batch_size_for, vector_source, vector_sources
+from ai.models import BackfillJob, VectorBridge
+from ai.providers.errors import AIError
+from ai.vectors.bridge import RecordText, vectors_store_records
+from ai.vectors.sources import batch_size_for, vector_source, vector_sources
 from pulse.core.models import Client
+from pulse.core.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 ACTIVE = (BackfillJob.Status.QUEUED, BackfillJob.Status.RUNNING)
 MAX_ERRORS_KEPT = 20
-FAILURES = (AIExecutionError, EmbeddingQualityError, BudgetExceededError, NoProviderError, ProviderError)
 
 
 class BackfillCancelled(Exception):
@@ -48,7 +45,7 @@ def backfill_plan(*, client: Client, tables: list[str] | None = None) -> list[di
     for source in sources:
         total = source.model.objects.for_client(client).count()
         vectorized = (
-            QdrantVector.objects.for_client(client)
+            VectorBridge.objects.for_client(client)
             .filter(table_name=source.table_name, vector_type=source.vector_type)
             .count()
         )
@@ -79,13 +76,19 @@ def backfill_start(*, client: Client, tables: list[str] | None = None) -> tuple[
 
 def backfill_queue(*, client: Client, tables: list[str] | None = None) -> tuple[BackfillJob, bool]:
     """`backfill_start`, then hand a new job to a worker once the caller's transaction commits."""
-    from ai.tasks import backfill_task  # the tasks module imports this one
-
     with transaction.atomic():
         job, created = backfill_start(client=client, tables=tables)
         if created:
-            transaction.on_commit(lambda: backfill_task.delay(job.pk))
+            enqueue_on_commit("ai.backfill_task", job.pk)
     return job, created
+
+
+def backfill_get(*, client: Client, job_id) -> BackfillJob:
+    """The tenant's job, or a 404 (another tenant's job is as missing as one that never was)."""
+    job = BackfillJob.objects.for_client(client).filter(pk=job_id).first()
+    if job is None:
+        raise Http404("No such backfill job.")
+    return job
 
 
 def backfill_cancel(*, job: BackfillJob) -> BackfillJob:
@@ -170,7 +173,7 @@ def backfill_run(*, job_id: int, worker: str | None = None) -> BackfillJob | Non
                         client=client, table_name=source.table_name, records=records, vector_type=source.vector_type
                     )
                     stored, unchanged, provider = result.stored, result.unchanged, result.provider
-                except FAILURES as exc:
+                except AIError as exc:
                     # The records keep no vector, so they stay queued for the next run.
                     error = f"{source.table_name} ids {batch[0].pk}-{batch[-1].pk}: {exc}"[:1000]
                     logger.warning("backfill %s: %s", job_id, error)

@@ -14,32 +14,63 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ai.budgets import ACTIONS
+from ai.execution.budgets import BUDGET_ACTIONS
+from ai.execution.routing import PREFERENCES, ROLES, models_configuration
+from ai.execution.rows import (
+    AI_SUBTYPES,
+    CONFIGURATION_KEYS,
+    MODEL_KEYS,
+    PERFORMANCE_KEYS,
+    provider_fields,
+    provider_row_values,
+)
+from ai.execution.selectors import provider_list
 from ai.models import ClientAIConfiguration
 from ai.providers.registry import PROVIDERS
-from ai.routing import PREFERENCES, ROLES, models_configuration
-from ai.selectors import provider_list
 from pulse.core import services as core_services
 from pulse.core.models import Client, Integration
 
 VERSION = 1
-CONFIG_KEYS = ("api_version", "deployment", "model_path", "organization")
-MODEL_KEYS = (
-    "dimensions",
-    "max_tokens",
-    "input_price_per_1k",
-    "output_price_per_1k",
-    "send_dimensions",
-    "tier",
-    "capabilities",
-)
-PERFORMANCE_KEYS = ("batch_size", "timeout_seconds", "max_retries")
-SUBTYPES = ("embedding", "llm", "gateway")
+# The file groups a provider's flat fields by the row's JSON columns; model_name stands on its own.
+SECTIONS = {
+    "configuration": CONFIGURATION_KEYS,
+    "model": tuple(key for key in MODEL_KEYS if key != "model_name"),
+    "performance": PERFORMANCE_KEYS,
+}
 LIMIT_KEYS = ("daily_usd", "monthly_usd", "action")
 
 
 def _pick(source: dict, keys: tuple[str, ...]) -> dict:
     return {key: source[key] for key in keys if source.get(key) not in (None, "")}
+
+
+def _exported(provider: Integration, names: dict[int, str]) -> dict[str, Any]:
+    fields = provider_fields(provider)
+    return {
+        **{key: fields[key] for key in ("name", "provider", "subtype", "model_name", "base_url")},
+        **{section: _pick(fields, keys) for section, keys in SECTIONS.items()},
+        "fallback": names.get(provider.fallback_integration_id),
+        "active": provider.active,
+        "secrets": sorted(provider.credentials),
+    }
+
+
+def _imported(entry: dict[str, Any]) -> dict[str, Any]:
+    """A file's provider entry → the row's columns. The file is the whole truth for the provider:
+    columns are rebuilt from it, not merged over what is stored."""
+    flat = {
+        "name": entry["name"],
+        "provider": entry["provider"],
+        "subtype": entry.get("subtype", "embedding"),
+        "model_name": entry["model_name"],
+        "base_url": entry.get("base_url") or "",
+        "active": bool(entry.get("active", True)),
+        "fallback_integration": None,  # resolved once every provider exists
+    }
+    for section, keys in SECTIONS.items():
+        flat.update(_pick(entry.get(section) or {}, keys))
+    columns, _ = provider_row_values(flat)
+    return columns
 
 
 def ai_config_export(*, client: Client) -> str:
@@ -51,22 +82,7 @@ def ai_config_export(*, client: Client) -> str:
     )
     document: dict[str, Any] = {
         "version": VERSION,
-        "providers": [
-            {
-                "name": p.integration_name,
-                "provider": p.provider,
-                "subtype": p.integration_subtype,
-                "model_name": p.model_config.get("model_name", ""),
-                "base_url": p.base_url,
-                "configuration": _pick(p.configuration, CONFIG_KEYS),
-                "model": _pick(p.model_config, MODEL_KEYS),
-                "performance": _pick(p.performance_config, PERFORMANCE_KEYS),
-                "fallback": names.get(p.fallback_integration_id),
-                "active": p.active,
-                "secrets": sorted(p.credentials),
-            }
-            for p in providers
-        ],
+        "providers": [_exported(p, names) for p in providers],
         "pipeline": {
             **{role: names[models[role]] for role in ROLES if models.get(role) in names},
             "preference": models.get("preference", "balanced"),
@@ -109,8 +125,8 @@ def _parse(text: str) -> dict:
             errors[f"{where}.provider"] = f"Must be one of: {', '.join(sorted(PROVIDERS))}."
         if not entry.get("model_name"):
             errors[f"{where}.model_name"] = "Required."
-        if entry.get("subtype", "embedding") not in SUBTYPES:
-            errors[f"{where}.subtype"] = f"Must be one of: {', '.join(SUBTYPES)}."
+        if entry.get("subtype", "embedding") not in AI_SUBTYPES:
+            errors[f"{where}.subtype"] = f"Must be one of: {', '.join(AI_SUBTYPES)}."
         for key in ("configuration", "model", "performance"):
             if not isinstance(entry.get(key) or {}, dict):
                 errors[f"{where}.{key}"] = "Must be a mapping."
@@ -130,8 +146,8 @@ def _parse(text: str) -> dict:
         elif name not in known:
             errors[f"pipeline.{role}"] = f"No provider named '{name}' in this file."
     limits = document.get("cost_limits") or {}
-    if limits.get("action") not in (None, *ACTIONS):
-        errors["cost_limits.action"] = f"Must be one of: {', '.join(ACTIONS)}."
+    if limits.get("action") not in (None, *BUDGET_ACTIONS):
+        errors["cost_limits.action"] = f"Must be one of: {', '.join(BUDGET_ACTIONS)}."
     if errors:
         raise ValidationError(errors)
     return document
@@ -144,23 +160,15 @@ def ai_config_import(*, client: Client, text: str) -> ImportReport:
     existing = {p.integration_name: p for p in provider_list(client=client)}
     saved: dict[str, Integration] = {}
     for entry in document.get("providers") or []:
-        fields = {
-            "integration_subtype": entry.get("subtype", "embedding"),
-            "base_url": entry.get("base_url") or "",
-            "configuration": {"provider": entry["provider"], **_pick(entry.get("configuration") or {}, CONFIG_KEYS)},
-            "model_config": {"model_name": entry["model_name"], **_pick(entry.get("model") or {}, MODEL_KEYS)},
-            "performance_config": _pick(entry.get("performance") or {}, PERFORMANCE_KEYS),
-            "active": bool(entry.get("active", True)),
-            "fallback_integration": None,  # resolved below, once every provider exists
-        }
+        columns = _imported(entry)
         current = existing.get(entry["name"])
         if current is None:
             saved[entry["name"]] = core_services.integration_create(
-                client=client, integration_type=Integration.Type.AI_MODEL, integration_name=entry["name"], **fields
+                client=client, integration_type=Integration.Type.AI_MODEL, **columns
             )
             report.created.append(entry["name"])
         else:
-            saved[entry["name"]] = core_services.integration_update(integration=current, **fields)
+            saved[entry["name"]] = core_services.integration_update(integration=current, **columns)
             report.updated.append(entry["name"])
         missing = sorted(set(entry.get("secrets") or []) - set(saved[entry["name"]].credentials))
         if missing:

@@ -3,7 +3,8 @@
 from decimal import Decimal
 
 from ai.models import AIUsageTracking
-from ai.providers.base import ModelInfo, Usage
+from ai.providers.base import Usage
+from ai.providers.catalog import ModelInfo
 from pulse.core.models import Client, Integration
 
 _PER_1K = Decimal(1000)

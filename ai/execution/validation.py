@@ -1,0 +1,61 @@
+"""Save-time rules for `ai_model` integrations, registered with core's integration validators, so
+the API, the hub, the admin and a YAML import all refuse the same things with the same words."""
+
+from django.core.exceptions import ValidationError
+
+from ai.execution.rows import model_info_for
+from ai.providers.registry import PROVIDERS
+from pulse.core.models import Integration
+
+# Fields a provider type cannot work without (API keys are checked where they are entered:
+# a YAML import creates providers first and reports the secrets still to set).
+REQUIRED = {
+    "azure_openai": {
+        "base_url": "Azure OpenAI needs this.",
+        "deployment": "Azure OpenAI needs this.",
+        "api_version": "Azure OpenAI needs this.",
+    },
+    "custom_gateway": {"base_url": "The gateway's URL, e.g. https://gateway.example.com/v1."},
+}
+KEYLESS_PROVIDERS = ("sentence_transformers", "custom_gateway")
+
+
+def validate_ai_integration(integration: Integration) -> None:
+    if integration.integration_type != Integration.Type.AI_MODEL:
+        return
+    provider = (integration.configuration or {}).get("provider")
+    if provider not in PROVIDERS:
+        raise ValidationError({"configuration": f"'provider' must be one of: {', '.join(sorted(PROVIDERS))}."})
+    if not (integration.model_config or {}).get("model_name"):
+        raise ValidationError({"model_config": "'model_name' is required for an AI model."})
+    values = {"base_url": integration.base_url, **(integration.configuration or {})}
+    missing = {field: message for field, message in REQUIRED.get(provider, {}).items() if not values.get(field)}
+    if missing:
+        raise ValidationError(missing)
+    _validate_embedding_fallback(integration)
+
+
+def _validate_embedding_fallback(integration: Integration) -> None:
+    fallback = integration.fallback_integration
+    if fallback is None or integration.integration_subtype != Integration.Subtype.EMBEDDING:
+        return
+    if fallback.integration_type != Integration.Type.AI_MODEL:
+        raise ValidationError({"fallback_integration": "An AI model can only fall back to another AI model."})
+    mine, theirs = model_info_for(integration).dimensions, model_info_for(fallback).dimensions
+    if mine is None or theirs is None or mine != theirs:
+        raise ValidationError(
+            {
+                "fallback_integration": (
+                    f"{fallback.integration_name} makes {theirs or 'unknown'}-dimension vectors; this model makes "
+                    f"{mine or 'unknown'}. An embedding fallback must have the same dimensions "
+                    f"({integration.integration_name} has {mine or 'unknown'}, {fallback.integration_name} has "
+                    f"{theirs or 'unknown'}): vectors of different sizes cannot share a collection."
+                )
+            }
+        )
+
+
+def validate_api_key(*, provider: str, has_key: bool) -> None:
+    """A provider that signs every call needs its key before it is saved or tested."""
+    if provider not in KEYLESS_PROVIDERS and not has_key:
+        raise ValidationError({"api_key": "This provider needs an API key."})

@@ -1,0 +1,7 @@
+"""The providers wing: one adapter per AI vendor behind a small registry, the model catalog
+(`catalog.yaml`: dimensions, token limits, prices, capabilities) and token counting.
+
+Adapters take a plain `ProviderConfig` and return plain results; they import nothing from the
+rest of `ai` and no Django model, so they can be tested without a database. `errors` defines the
+`AIError` family that every AI failure in Pulse belongs to.
+"""

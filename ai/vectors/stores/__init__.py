@@ -1,0 +1,22 @@
+"""The deployment's vector store (`VECTOR_STORE=qdrant|pgvector`): `base` is the interface every
+store implements, `qdrant` and `pgvector` the two stores, `qdrant_client` the process's Qdrant
+connection and `local_server` the small process that serves the embedded Qdrant to the others."""
+
+from django.conf import settings
+
+from ai.vectors.stores.base import VectorStore
+
+STORES = ("qdrant", "pgvector")
+
+
+def get_vector_store(name: str | None = None) -> VectorStore:
+    name = name or settings.VECTOR_STORE
+    if name == "qdrant":
+        from ai.vectors.stores.qdrant import QdrantStore
+
+        return QdrantStore()
+    if name == "pgvector":
+        from ai.vectors.stores.pgvector import PgVectorStore
+
+        return PgVectorStore()
+    raise ValueError(f"VECTOR_STORE must be one of {', '.join(STORES)}, not {name!r}")
