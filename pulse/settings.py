@@ -215,6 +215,13 @@ BACKFILL_STALE_SECONDS = env.int("BACKFILL_STALE_SECONDS", default=120)
 PULSE_GIT_ROOTS = [p for p in env("PULSE_GIT_ROOTS", default="").split(os.pathsep) if p]
 CELERY_TIMEZONE = TIME_ZONE
 
+# Outbound calls to URLs tenants enter (AI providers, Jira, GitHub) may not reach loopback, private,
+# link-local or metadata addresses (pulse/core/outbound.py), except `host:port` entries listed
+# here (a model server on the private network). Local mode allows loopback by default, for a
+# llama.cpp or Ollama server on the same machine.
+PULSE_OUTBOUND_ALLOWLIST = env.list("PULSE_OUTBOUND_ALLOWLIST", default=[])
+PULSE_OUTBOUND_ALLOW_LOOPBACK = env.bool("PULSE_OUTBOUND_ALLOW_LOOPBACK", default=not PRODUCTION)
+
 # Vector store. QDRANT_URL selects a Qdrant server (production); otherwise qdrant-client's
 # embedded mode keeps its files in QDRANT_PATH.
 VECTOR_STORE = env("VECTOR_STORE", default="qdrant")

@@ -14,7 +14,15 @@ from typing import Any
 import httpx
 
 from ai.providers.base import BaseProvider, GenerationResult, Usage
-from ai.providers.errors import ProviderError, TransientProviderError, error_from_status, parse_retry_after
+from ai.providers.errors import (
+    PermanentProviderError,
+    ProviderError,
+    TransientProviderError,
+    check_header_value,
+    error_from_status,
+    parse_retry_after,
+)
+from pulse.core.outbound import OutboundRefused, outbound_client
 
 API_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
@@ -25,11 +33,14 @@ class AnthropicProvider(BaseProvider):
     key = "anthropic_claude"
 
     def _request(self, method: str, path: str, **kwargs) -> dict:
+        check_header_value(self.key, self.config.api_key)
         headers = {"x-api-key": self.config.api_key, "anthropic-version": self.config.api_version or API_VERSION}
         url = (self.config.base_url or API_URL).rstrip("/") + path
         try:
-            with httpx.Client(timeout=self.config.timeout) as http:
+            with outbound_client(timeout=self.config.timeout) as http:
                 response = http.request(method, url, headers=headers, **kwargs)
+        except OutboundRefused as exc:
+            raise PermanentProviderError(f"anthropic_claude: {exc}") from None
         except httpx.TimeoutException:
             raise TransientProviderError("anthropic_claude: request timed out") from None
         except httpx.HTTPError as exc:
@@ -44,9 +55,10 @@ class AnthropicProvider(BaseProvider):
     @staticmethod
     def _error(response: httpx.Response) -> ProviderError:
         try:
-            error = response.json().get("error", {})
+            body = response.json()
         except ValueError:
-            error = {}
+            body = {}
+        error = body.get("error") if isinstance(body, dict) and isinstance(body.get("error"), dict) else {}
         kind = error.get("type", "")
         message = {401: "the API key was rejected", 403: "the key may not use this model"}.get(
             response.status_code, str(error.get("message", ""))[:300]

@@ -63,3 +63,10 @@ def parse_retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None
+
+
+def check_header_value(provider: str, secret: str) -> None:
+    """A key travels in an HTTP header, which carries printable ASCII only: a stored key with other
+    characters is a permanent error naming the provider, never a crash inside the HTTP client."""
+    if secret and not (secret.isascii() and secret.isprintable()):
+        raise PermanentProviderError(f"{provider}: the API key has characters an HTTP header cannot carry")

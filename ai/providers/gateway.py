@@ -12,8 +12,9 @@ from typing import Any
 
 import httpx
 
-from ai.providers.errors import PermanentProviderError, ProviderError, error_from_status, parse_retry_after
+from ai.providers.errors import PermanentProviderError, check_header_value, error_from_status, parse_retry_after
 from ai.providers.openai_compatible import OpenAIProvider
+from pulse.core.outbound import OutboundRefused, outbound_client
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,13 @@ class CustomGatewayProvider(OpenAIProvider):
         return self.config.base_url.rstrip("/").removesuffix("/v1")
 
     def _request(self, method: str, path: str, **kwargs) -> dict:
+        check_header_value(self.key, self.config.api_key)
         headers = {"Authorization": f"Bearer {self.config.api_key}"}
         try:
-            with httpx.Client(timeout=self.config.timeout) as http:
+            with outbound_client(timeout=self.config.timeout) as http:
                 response = http.request(method, self._root() + path, headers=headers, **kwargs)
+        except OutboundRefused as exc:
+            raise PermanentProviderError(f"custom_gateway: {exc}") from None
         except httpx.TimeoutException:
             raise error_from_status(408, f"custom_gateway: {path} timed out") from None
         except httpx.HTTPError as exc:
@@ -56,9 +60,12 @@ class CustomGatewayProvider(OpenAIProvider):
                 response.status_code, f"custom_gateway: {path}: HTTP {response.status_code}", retry_after=retry_after
             )
         try:
-            return response.json()
+            body = response.json()
         except ValueError:
-            raise ProviderError(f"custom_gateway: {path} did not return JSON") from None
+            raise PermanentProviderError(f"custom_gateway: {path} did not return JSON") from None
+        if not isinstance(body, dict):
+            raise PermanentProviderError(f"custom_gateway: {path} did not return a JSON object")
+        return body
 
     def key_info(self) -> KeyInfo:
         body = self._request("GET", "/key/info")

@@ -11,8 +11,10 @@ Docs: https://platform.openai.com/docs/api-reference/embeddings/create
 """
 
 import time
+from collections.abc import Callable
 from typing import Any
 
+import httpx
 import openai
 
 from ai.providers.base import BaseProvider, CredentialCheck, EmbeddingResult, GenerationResult, Usage
@@ -20,9 +22,11 @@ from ai.providers.errors import (
     PermanentProviderError,
     ProviderError,
     TransientProviderError,
+    check_header_value,
     error_from_status,
     parse_retry_after,
 )
+from pulse.core.outbound import OutboundRefused, outbound_client
 
 GEMINI_BASE_URL = "https://generativelanguage.googleapis.com/v1beta/openai/"
 
@@ -32,6 +36,8 @@ def translate_openai_error(exc: Exception, provider: str) -> ProviderError:
     if isinstance(exc, openai.APITimeoutError):
         return TransientProviderError(f"{provider}: request timed out")
     if isinstance(exc, openai.APIConnectionError):
+        if isinstance(exc.__cause__, OutboundRefused):
+            return PermanentProviderError(f"{provider}: {exc.__cause__}")
         return TransientProviderError(f"{provider}: could not connect ({type(exc.__cause__).__name__ or 'network'})")
     if isinstance(exc, openai.APIStatusError):
         message = _error_message(exc)
@@ -46,11 +52,18 @@ def translate_openai_error(exc: Exception, provider: str) -> ProviderError:
 
 
 def _error_message(exc: "openai.APIStatusError") -> str:
+    """The vendor's structured error message, never a raw body: a misconfigured URL can answer
+    with any page, and its text must not come back to the user."""
     body = exc.body if isinstance(exc.body, dict) else {}
     inner = body.get("error", body)
-    if isinstance(inner, dict) and inner.get("message"):
-        return str(inner["message"])[:300]
-    return exc.message[:300]
+    if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+        return inner["message"][:300]
+    return "the server refused the request"
+
+
+def _http(timeout: float) -> httpx.Client:
+    """Every SDK client talks through the outbound guard (no private addresses, no redirects)."""
+    return outbound_client(timeout=timeout)
 
 
 class OpenAIProvider(BaseProvider):
@@ -63,7 +76,17 @@ class OpenAIProvider(BaseProvider):
             organization=self.config.organization or None,
             timeout=self.config.timeout,
             max_retries=0,
+            http_client=_http(self.config.timeout),
         )
+
+    def _call(self, request: Callable[[openai.OpenAI], Any]) -> Any:
+        """Run one SDK request on a fresh client, closed afterwards; vendor errors translated."""
+        check_header_value(self.key, self.config.api_key)
+        try:
+            with self._client() as client:
+                return request(client)
+        except openai.OpenAIError as exc:
+            raise translate_openai_error(exc, self.key) from None
 
     def _model_param(self) -> str:
         return self.config.model
@@ -72,10 +95,7 @@ class OpenAIProvider(BaseProvider):
         params: dict[str, Any] = {"model": self._model_param(), "input": texts, "encoding_format": "float"}
         if self.config.dimensions and self.config.extra.get("send_dimensions"):
             params["dimensions"] = self.config.dimensions
-        try:
-            response = self._client().embeddings.create(**params)
-        except openai.OpenAIError as exc:
-            raise translate_openai_error(exc, self.key) from None
+        response = self._call(lambda client: client.embeddings.create(**params))
         ordered = sorted(response.data, key=lambda item: item.index)
         if len(ordered) != len(texts):
             raise TransientProviderError(f"{self.key}: asked for {len(texts)} embeddings, got {len(ordered)}")
@@ -88,10 +108,9 @@ class OpenAIProvider(BaseProvider):
 
     def generate(self, messages: list[dict[str, str]], params: dict[str, Any] | None = None) -> GenerationResult:
         params = dict(params or {})
-        try:
-            response = self._client().chat.completions.create(model=self._model_param(), messages=messages, **params)
-        except openai.OpenAIError as exc:
-            raise translate_openai_error(exc, self.key) from None
+        response = self._call(
+            lambda client: client.chat.completions.create(model=self._model_param(), messages=messages, **params)
+        )
         if not response.choices:
             raise TransientProviderError(f"{self.key}: the response had no choices")
         choice = response.choices[0]
@@ -107,10 +126,7 @@ class OpenAIProvider(BaseProvider):
         )
 
     def list_models(self) -> list[str]:
-        try:
-            return sorted(model.id for model in self._client().models.list())
-        except openai.OpenAIError as exc:
-            raise translate_openai_error(exc, self.key) from None
+        return sorted(self._call(lambda client: [model.id for model in client.models.list()]))
 
 
 class AzureOpenAIProvider(OpenAIProvider):
@@ -127,6 +143,7 @@ class AzureOpenAIProvider(OpenAIProvider):
             api_version=self.config.api_version or "2024-10-21",
             timeout=self.config.timeout,
             max_retries=0,
+            http_client=_http(self.config.timeout),
         )
 
     def _model_param(self) -> str:
@@ -156,6 +173,7 @@ class GeminiProvider(OpenAIProvider):
             base_url=self.config.base_url or GEMINI_BASE_URL,
             timeout=self.config.timeout,
             max_retries=0,
+            http_client=_http(self.config.timeout),
         )
 
     def list_models(self) -> list[str]:

@@ -21,7 +21,9 @@ from ai.providers.errors import ProviderError
 from ai.providers.gateway import CustomGatewayProvider, KeyInfo
 from ai.providers.registry import build_provider
 from pulse.core import services as core_services
+from pulse.core.destinations import check_secret_destination, integration_destination
 from pulse.core.models import Client, Integration
+from pulse.core.services import EDITABLE_FIELDS
 
 TEST_TEXT = "Pulse connection test: fix flaky login test on CI"
 
@@ -47,15 +49,25 @@ def provider_update(*, integration: Integration, data: dict[str, Any]) -> Integr
 
 
 def provider_draft(*, client: Client, data: dict[str, Any], base: Integration | None = None) -> Integration:
-    """An unsaved integration from the input, validated like a save, for test-before-save."""
+    """An unsaved integration: `base` (a saved provider) with the input's edits, or the input alone,
+    validated like a save, for test-before-save. A draft of `base` sends its stored key nowhere
+    else than where it was saved for."""
     _check_key(data, base)
     columns, credentials = provider_row_values(data, base=base)
-    draft = Integration(client=client, integration_type=Integration.Type.AI_MODEL, **columns)
-    draft.credentials = dict(base.credentials) if base else {}
-    if credentials:
-        draft.credentials.update(credentials)
+    draft = Integration(client=client, integration_type=Integration.Type.AI_MODEL)
+    if base is not None:
+        for field in EDITABLE_FIELDS:
+            setattr(draft, field, getattr(base, field))
+        draft.credentials = dict(base.credentials)
+    for field, value in columns.items():
+        setattr(draft, field, value)
+    draft.credentials = {**draft.credentials, **(credentials or {})}
     draft.integration_subtype = draft.integration_subtype or Integration.Subtype.EMBEDDING
     draft.integration_name = draft.integration_name or "draft"
+    if base is not None:
+        check_secret_destination(
+            before=integration_destination(base), integration=draft, supplied=(credentials or {}).keys()
+        )
     core_services.integration_run_validators(draft)
     return draft
 

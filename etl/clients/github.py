@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import httpx
 
 from etl.clients.http import SourceError, request_with_retries, seconds
+from pulse.core.outbound import outbound_client
 
 API = "https://api.github.com"
 PER_PAGE = 100
@@ -47,7 +48,7 @@ class GitHubClient:
     def __init__(self, config: GitHubConfig, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self.config = config
         self.sleep = sleep
-        self.http = httpx.Client(
+        self.http = outbound_client(
             base_url=config.base_url.rstrip("/"),
             timeout=config.timeout,
             headers={
@@ -57,6 +58,10 @@ class GitHubClient:
                 "User-Agent": "pulse-etl",
             },
         )
+
+    @property
+    def _origin(self) -> httpx.URL:
+        return self.http.base_url.copy_with(path="/", query=None, fragment=None)
 
     def close(self) -> None:
         self.http.close()
@@ -89,6 +94,9 @@ class GitHubClient:
             next_url = response.links.get("next", {}).get("url")
             if not next_url:
                 return
+            if httpx.URL(next_url).copy_with(path="/", query=None, fragment=None) != self._origin:
+                # The token goes with every request: never follow a link to another host.
+                raise SourceError(f"GitHub {url}: the next page is on another host", permanent=True)
             response = self._get(next_url)
 
     def check(self, repository: str) -> None:

@@ -5,6 +5,8 @@ from collections.abc import Callable
 
 import httpx
 
+from pulse.core.outbound import OutboundRefused
+
 MAX_ATTEMPTS = 4
 MAX_WAIT_SECONDS = 60.0
 
@@ -35,6 +37,8 @@ def request_with_retries(
     for attempt in range(MAX_ATTEMPTS):
         try:
             response = http.request(method, url, **kwargs)
+        except OutboundRefused as exc:
+            raise SourceError(f"{describe}: {exc}", permanent=True) from None
         except httpx.TimeoutException:
             if attempt + 1 == MAX_ATTEMPTS:
                 raise SourceError(f"{describe}: timed out {MAX_ATTEMPTS} times", permanent=False) from None

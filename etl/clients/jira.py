@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from etl.clients.http import SourceError, request_with_retries, seconds
+from pulse.core.outbound import outbound_client
 
 PAGE = 100
 MAX_OFFSET_PAGES = 1000
@@ -61,7 +62,7 @@ class JiraClient:
         self.config = config
         self.sleep = sleep
         basic = base64.b64encode(f"{config.email}:{config.api_token}".encode()).decode()
-        self.http = httpx.Client(
+        self.http = outbound_client(
             base_url=config.base_url.rstrip("/"),
             timeout=config.timeout,
             headers={"Authorization": f"Basic {basic}", "Accept": "application/json"},

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 
 from pulse.core import services
 from pulse.core.crypto import mask_credentials
+from pulse.core.destinations import check_secret_destination, integration_destination
 from pulse.core.models import ApiToken, Client, Integration, User
 
 
@@ -25,6 +26,14 @@ class TenantScopedAdmin(admin.ModelAdmin):
         if request.user.is_superuser:
             return qs
         return qs.filter(**{self.tenant_field: request.user.client_id}) if request.user.client_id else qs.none()
+
+    def get_list_filter(self, request):
+        # Django's related-field filter lists every Client row whatever the queryset: tenant staff
+        # would read every tenant's name in it, so they never get it.
+        filters = super().get_list_filter(request)
+        if request.user.is_superuser:
+            return filters
+        return tuple(f for f in filters if (f[0] if isinstance(f, tuple | list) else f) != self.tenant_field)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if not request.user.is_superuser:
@@ -50,13 +59,43 @@ class ClientAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
 
+# Only a platform superuser may change these, on any account (their own included).
+PLATFORM_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions", "client")
+
+
 @admin.register(User)
 class PulseUserAdmin(TenantScopedAdmin, UserAdmin):
+    """Tenant staff manage their tenant's people, never privileges: the platform fields are
+    read-only for them (left out of the form, so a forged POST value is ignored), superusers are
+    out of their reach, and a user they add joins their tenant."""
+
     list_display = ("username", "email", "client", "role", "is_staff", "is_active")
     list_filter = ("client", "role", "is_staff", "is_active")
     search_fields = ("username", "email", "first_name", "last_name")
     fieldsets = (*UserAdmin.fieldsets, ("Tenant", {"fields": ("client", "role")}))
     add_fieldsets = (*UserAdmin.add_fieldsets, ("Tenant", {"fields": ("client", "role")}))
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(is_superuser=False)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        hidden = {"is_superuser", "user_permissions"} if obj else {"client"}
+        return [
+            (name, {**opts, "fields": tuple(f for f in opts["fields"] if f not in hidden)}) for name, opts in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if request.user.is_superuser else (*readonly, *PLATFORM_FIELDS)
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser and not change:
+            obj.client_id = request.user.client_id
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ApiToken)
@@ -108,12 +147,28 @@ class IntegrationAdminForm(forms.ModelForm):
             )
         return cleaned
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._destination = integration_destination(self.instance) if self.instance.pk else None
+
     def _post_clean(self):
         super()._post_clean()
+        if self._destination is not None:
+            supplied = (self.cleaned_data.get("replace_credentials") or {}).keys()
+            try:
+                check_secret_destination(before=self._destination, integration=self.instance, supplied=supplied)
+            except ValidationError as exc:
+                names = ", ".join(exc.message_dict)
+                self.add_error("replace_credentials", f"The address changed: enter {names} again here.")
         try:
             services.integration_run_validators(self.instance)
         except ValidationError as exc:
-            self.add_error(None, exc)
+            # A rule may name a setting inside a JSON column (e.g. `deployment`): show it above the form.
+            for key, messages in exc.message_dict.items():
+                if key in self.fields:
+                    self.add_error(key, messages)
+                else:
+                    self.add_error(None, [f"{key}: {message}" for message in messages])
 
     def save(self, commit=True):
         if self.cleaned_data.get("replace_credentials") is not None:

@@ -9,8 +9,10 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import ProtectedError
 
+from pulse.core.destinations import check_secret_destination, integration_destination
 from pulse.core.fields import EncryptedJSONField
 from pulse.core.models import Client, Integration
+from pulse.core.outbound import url_refusal
 
 MAX_FALLBACK_CHAIN = 10
 
@@ -100,10 +102,7 @@ def _validate_fields(*, client: Client, data: dict[str, Any], integration_id: in
         elif Integration.objects.for_client(client).filter(integration_name=name).exclude(pk=integration_id).exists():
             errors["integration_name"] = f"An integration named '{name}' already exists."
     if data.get("base_url"):
-        try:
-            URLValidator(schemes=["http", "https"])(data["base_url"])
-        except ValidationError:
-            errors["base_url"] = "Enter an http(s) URL."
+        errors.update(_base_url_errors(data["base_url"]))
     for field in _JSON_FIELDS:
         if field not in data:
             continue
@@ -113,6 +112,19 @@ def _validate_fields(*, client: Client, data: dict[str, Any], integration_id: in
             errors[field] = f"'{secret_key}' looks like a secret: put it in credentials, which are encrypted."
     if errors:
         raise ValidationError(errors)
+
+
+def _base_url_errors(url: str) -> dict[str, str]:
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        return {"base_url": "Enter an http(s) URL."}
+    if refusal := url_refusal(url):
+        return {
+            "base_url": f"Pulse may not call this address: {refusal}. An operator can allow a host with "
+            "PULSE_OUTBOUND_ALLOWLIST=host:port."
+        }
+    return {}
 
 
 def _validate_credentials(credentials: Any, *, allow_null: bool) -> None:
@@ -152,6 +164,7 @@ def integration_update(
     if unknown:
         raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
     client = integration.client
+    before = integration_destination(integration)
     _validate_fields(client=client, data=data, integration_id=integration.pk)
     if "fallback_integration" in data:
         integration_validate_fallback(
@@ -168,6 +181,8 @@ def integration_update(
             else:
                 merged[key] = value
         integration.credentials = merged
+    supplied = [key for key, value in (credentials or {}).items() if value is not None]
+    check_secret_destination(before=before, integration=integration, supplied=supplied)
     integration_run_validators(integration)
     integration.save()
     return integration

@@ -28,7 +28,13 @@ def _work_items(client) -> dict[str, int]:
     ids = {}
     for key, summary, labels, item_type in ITEMS:
         item = WorkItem.objects.create(
-            client=client, project=project, external_id=key, key=key, summary=summary, labels=labels, item_type=item_type
+            client=client,
+            project=project,
+            external_id=key,
+            key=key,
+            summary=summary,
+            labels=labels,
+            item_type=item_type,
         )
         ids[key] = item.pk
     job, _ = backfill_start(client=client)
