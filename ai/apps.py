@@ -8,9 +8,9 @@ class AiConfig(AppConfig):
 
     def ready(self) -> None:
         from ai.execution.validation import validate_ai_integration
-        from ai.vectors.stores import qdrant_client as vector_client
+        from ai.vectors.stores import readiness_check
         from pulse.core.health import register_check
         from pulse.core.services import register_integration_validator
 
-        register_check("vector_store", vector_client.readiness_check)
+        register_check("vector_store", readiness_check)
         register_integration_validator(validate_ai_integration)

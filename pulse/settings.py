@@ -150,6 +150,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["pulse.core.api.permissions.IsTenantMember"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "pulse.core.api.exceptions.exception_handler",
+    # JSON only, depth-checked before parsing (pulse/core/jsonlimits.py).
+    "DEFAULT_PARSER_CLASSES": ["pulse.core.api.parsers.BoundedJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_THROTTLE", default="60/min")},

@@ -21,3 +21,7 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+handler400 = "pulse.core.views.bad_request"
+handler404 = "pulse.core.views.not_found"
+handler500 = "pulse.core.views.server_error"

@@ -28,9 +28,11 @@ from ai.execution.selectors import provider_list
 from ai.models import ClientAIConfiguration
 from ai.providers.registry import PROVIDERS
 from pulse.core import services as core_services
+from pulse.core.jsonlimits import MAX_DEPTH, value_depth
 from pulse.core.models import Client, Integration
 
 VERSION = 1
+MAX_YAML_CHARS = 256 * 1024
 # The file groups a provider's flat fields by the row's JSON columns; model_name stands on its own.
 SECTIONS = {
     "configuration": CONFIGURATION_KEYS,
@@ -100,10 +102,16 @@ class ImportReport:
 
 
 def _parse(text: str) -> dict:
+    if len(text) > MAX_YAML_CHARS:
+        raise ValidationError({"yaml": f"The file is larger than {MAX_YAML_CHARS // 1024} KB."})
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ValidationError({"yaml": f"Not valid YAML: {exc}"}) from None
+    except RecursionError:  # PyYAML recurses: about 500 levels of nesting exhaust the stack
+        raise ValidationError({"yaml": f"Nested deeper than {MAX_DEPTH} levels."}) from None
+    if value_depth(document) > MAX_DEPTH:
+        raise ValidationError({"yaml": f"Nested deeper than {MAX_DEPTH} levels."})
     errors: dict[str, str] = {}
     if not isinstance(document, dict):
         raise ValidationError({"yaml": "The file must be a mapping with 'version' and 'providers'."})

@@ -9,10 +9,12 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from pulse.core import services
 from pulse.core.crypto import mask_credentials
 from pulse.core.destinations import check_secret_destination, integration_destination
+from pulse.core.jsonlimits import MAX_VALUE_CHARS, BoundedJSONFormField, text_depth
 from pulse.core.models import ApiToken, Client, Integration, User
 
 
@@ -20,6 +22,7 @@ class TenantScopedAdmin(admin.ModelAdmin):
     """Limits rows and foreign-key choices to the staff user's tenant unless they are a superuser."""
 
     tenant_field = "client"
+    formfield_overrides = {models.JSONField: {"form_class": BoundedJSONFormField}}
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -130,6 +133,8 @@ class IntegrationAdminForm(forms.ModelForm):
         raw = self.cleaned_data["replace_credentials"].strip()
         if not raw:
             return None
+        if text_depth(raw) > 1 or len(raw) > MAX_VALUE_CHARS:
+            raise forms.ValidationError("Must be one flat JSON object of names to string values.")
         try:
             value = json.loads(raw)
         except json.JSONDecodeError as exc:

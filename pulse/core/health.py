@@ -12,11 +12,16 @@ from kombu import Connection
 
 CheckFn = Callable[[], str | None]
 _checks: dict[str, CheckFn] = {}
+_inline: set[str] = set()
 
 
-def register_check(name: str, check: CheckFn) -> None:
-    """Register a readiness check: it returns a detail string (or None) or raises on failure."""
+def register_check(name: str, check: CheckFn, *, uses_database: bool = False) -> None:
+    """Register a readiness check: it returns a detail string (or None) or raises on failure.
+    A check that uses Django's database runs on the request's thread (connections are per thread,
+    and one opened on a probe thread would never be closed)."""
     _checks[name] = check
+    if uses_database:
+        _inline.add(name)
 
 
 def _database() -> str:
@@ -36,19 +41,20 @@ def _broker() -> str:
     return url.split(":", 1)[0]
 
 
-register_check("database", _database)
+register_check("database", _database, uses_database=True)
 register_check("broker", _broker)
 
 
 def readiness() -> tuple[bool, dict[str, dict]]:
-    """Run every check with a timeout. Returns (all ok, {name: {status, latency_ms, detail|error}})."""
+    """Run every check with a timeout. Returns (all ok, {name: {status, latency_ms, detail|error}}).
+    Details and errors may name hosts, paths or databases: show them to staff only."""
     results: dict[str, dict] = {}
     timeout = settings.READINESS_TIMEOUT_SECONDS
     # The database check runs on this thread: Django connections are per-thread.
     for name, check in _checks.items():
         started = time.perf_counter()
         try:
-            if name == "database":
+            if name in _inline:
                 detail = check()
             else:
                 pool = ThreadPoolExecutor(max_workers=1)

@@ -11,6 +11,7 @@ from django.db.models import ProtectedError
 
 from pulse.core.destinations import check_secret_destination, integration_destination
 from pulse.core.fields import EncryptedJSONField
+from pulse.core.jsonlimits import json_value_problem
 from pulse.core.models import Client, Integration
 from pulse.core.outbound import url_refusal
 
@@ -108,6 +109,8 @@ def _validate_fields(*, client: Client, data: dict[str, Any], integration_id: in
             continue
         if not isinstance(data[field], dict):
             errors[field] = "Must be a JSON object."
+        elif problem := json_value_problem(data[field]):
+            errors[field] = problem
         elif secret_key := _find_secret_key(data[field]):
             errors[field] = f"'{secret_key}' looks like a secret: put it in credentials, which are encrypted."
     if errors:

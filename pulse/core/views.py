@@ -1,8 +1,10 @@
 """Plain Django views of the core: health probes and the signed-in home page."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -20,9 +22,37 @@ def healthz(request):
 @require_GET
 @never_cache
 def readyz(request):
-    """Ready: every dependency answers. 503 names the ones that do not."""
+    """Ready: every dependency answers; 503 names the ones that do not. The public sees each check's
+    status and latency; signed-in staff also see details and errors (hosts, paths, messages)."""
     ok, checks = readiness()
+    if not (request.user.is_authenticated and request.user.is_staff):
+        checks = {name: {"status": c["status"], "latency_ms": c["latency_ms"]} for name, c in checks.items()}
     return JsonResponse({"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503)
+
+
+def bad_request(request, exception):
+    """Django's 400 handler: JSON under /api/ (413 for a body over the limit), the page elsewhere."""
+    too_big = isinstance(exception, RequestDataTooBig)
+    status = 413 if too_big else 400
+    if request.path.startswith("/api/"):
+        detail = "The request body is larger than this server accepts." if too_big else "Bad request."
+        return JsonResponse({"detail": detail}, status=status)
+    response = defaults.bad_request(request, exception)
+    response.status_code = status
+    return response
+
+
+def not_found(request, exception):
+    """Django's 404 handler: JSON under /api/ (a path that matches no route, e.g. a non-integer id)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error."}, status=500)
+    return defaults.server_error(request)
 
 
 @login_required

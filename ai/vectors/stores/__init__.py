@@ -20,3 +20,14 @@ def get_vector_store(name: str | None = None) -> VectorStore:
 
         return PgVectorStore()
     raise ValueError(f"VECTOR_STORE must be one of {', '.join(STORES)}, not {name!r}")
+
+
+def readiness_check() -> str:
+    """The configured store answers (never the other one: a pgvector deployment has no Qdrant)."""
+    if settings.VECTOR_STORE == "pgvector":
+        from ai.vectors.stores.pgvector import readiness_check as pgvector_ready
+
+        return pgvector_ready()
+    from ai.vectors.stores.qdrant_client import readiness_check as qdrant_ready
+
+    return qdrant_ready()

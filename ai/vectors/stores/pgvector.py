@@ -191,3 +191,18 @@ class PgVectorStore:
             cursor.execute("DELETE FROM pgvector_embeddings WHERE collection = %s", [_checked(collection)])
             cursor.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(_index_name(collection))))
         self._dimensions.pop(collection, None)
+
+
+def readiness_check() -> str:
+    """pgvector is installed and its table is there. Runs on a probe thread, whose connection is
+    closed here (Django opens one per thread and would keep it)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+            row = cursor.fetchone()
+            cursor.execute("SELECT 1 FROM pgvector_embeddings LIMIT 1")
+        if row is None:
+            raise RuntimeError("the vector extension is not installed")
+        return f"pgvector {row[0]}"
+    finally:
+        connection.close()
