@@ -3,6 +3,7 @@ production (PULSE_ENV=production) has no default for its secrets and refuses to 
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
     "pulse.core",
     "ai",
     "etl",
@@ -75,7 +77,22 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it turns a lockout into the response
 ]
+
+# Brute force: django-axes locks an account after repeated failures from anywhere, and an address
+# after repeated failures on any accounts (the admin, /accounts/login/ and the token endpoint all
+# go through authenticate()). The client's address is what the outermost trusted proxy saw:
+# PULSE_TRUSTED_PROXY_COUNT proxies in front (0: none, REMOTE_ADDR); whatever a client writes into
+# X-Forwarded-For left of that is never read. DRF's throttles use the same count.
+PULSE_TRUSTED_PROXY_COUNT = env.int("PULSE_TRUSTED_PROXY_COUNT", default=0)
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("PULSE_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("PULSE_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one alone locks
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "pulse.core.net.client_ip"
+AXES_LOCKOUT_CALLABLE = "pulse.core.net.lockout_response"
 
 ROOT_URLCONF = "pulse.urls"
 WSGI_APPLICATION = "pulse.wsgi.application"
@@ -156,6 +173,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_THROTTLE", default="60/min")},
+    "NUM_PROXIES": PULSE_TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pulse API",
@@ -194,6 +212,17 @@ if not CELERY_BROKER_URL:
     (VAR_DIR / "celery-results").mkdir(parents=True, exist_ok=True)
 else:
     _default_results = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
+# A web request that sends a task gives up within this many seconds when the broker is down (then
+# a 503), instead of Celery's unbounded default; the worker and beat reconnect on their own.
+PULSE_BROKER_TIMEOUT = env.float("PULSE_BROKER_TIMEOUT", default=2.0)
+if CELERY_BROKER_URL.startswith("redis"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": PULSE_BROKER_TIMEOUT,
+        "socket_timeout": PULSE_BROKER_TIMEOUT,
+    }
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = PULSE_BROKER_TIMEOUT
+    CELERY_REDIS_SOCKET_TIMEOUT = PULSE_BROKER_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=_default_results) or None
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_SERIALIZER = "json"
@@ -210,6 +239,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Synced into django-celery-beat's tables at start, where the admin can change them.
 CELERY_BEAT_SCHEDULE = {
     "backfill-pickup": {"task": "ai.backfill_pickup_task", "schedule": 60.0},
+    "task-ownership-prune": {"task": "pulse.core.task_ownership_prune_task", "schedule": 24 * 3600.0},
 }
 # A running backfill whose heartbeat is older than this is taken to have lost its worker.
 BACKFILL_STALE_SECONDS = env.int("BACKFILL_STALE_SECONDS", default=120)
@@ -231,6 +261,10 @@ VECTOR_STORE = env("VECTOR_STORE", default="qdrant")
 QDRANT_URL = env("QDRANT_URL", default="")
 QDRANT_API_KEY = env("QDRANT_API_KEY", default="")
 QDRANT_PATH = env("QDRANT_PATH", default=str(VAR_DIR / "qdrant"))
+
+# A web request waits at most this long for AI providers, retries and fallbacks included (the
+# image's gunicorn kills a worker at 60 s); longer work runs on the Celery worker.
+AI_REQUEST_MAX_SECONDS = env.float("AI_REQUEST_MAX_SECONDS", default=20.0)
 
 # Readiness probes give up quickly so /readyz answers even when a dependency hangs.
 READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", default=2.0)

@@ -46,6 +46,12 @@ def api_as():
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # PBKDF2's deliberate slowness protects stored passwords, not test runs.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Cooldowns and throttles live in the shared cache; each test starts without them."""
     from django.core.cache import cache

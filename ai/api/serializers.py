@@ -9,6 +9,7 @@ from ai.providers.registry import PROVIDERS
 from ai.vectors.keyword import keyword_available
 from ai.vectors.search import SEARCH_MODES
 from ai.vectors.sources import is_vector_source
+from pulse.core.api.exceptions import PayloadTooLarge
 from pulse.core.api.serializers import TenantIntegrationField
 from pulse.core.crypto import mask_secret
 
@@ -108,11 +109,35 @@ class ProviderTestOutputSerializer(serializers.Serializer):
     model = serializers.CharField(allow_blank=True)
 
 
+# What one request may ask to embed while a web worker waits; larger jobs go to the worker
+# (store the records, then POST vectors/backfill/).
+EMBED_MAX_TEXTS = 64
+EMBED_MAX_TEXT_CHARS = 8_000
+EMBED_MAX_TOTAL_CHARS = 64_000
+
+
 class EmbeddingsInputSerializer(serializers.Serializer):
     texts = serializers.ListField(
-        child=serializers.CharField(allow_blank=True, trim_whitespace=False), min_length=1, max_length=256
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=EMBED_MAX_TEXT_CHARS),
+        min_length=1,
+        max_length=EMBED_MAX_TEXTS,
+        help_text=f"At most {EMBED_MAX_TEXTS} texts, {EMBED_MAX_TOTAL_CHARS:,} characters in all (larger jobs: "
+        "store the records and run a backfill, which the worker does).",
     )
     provider_id = TenantIntegrationField(required=False, allow_null=True, help_text="Default: the routed provider")
+
+    def validate_texts(self, texts: list[str]) -> list[str]:
+        total = sum(len(text) for text in texts)
+        if total > EMBED_MAX_TOTAL_CHARS:
+            raise PayloadTooLarge(
+                {
+                    "texts": [
+                        f"{total:,} characters in all; one request embeds at most {EMBED_MAX_TOTAL_CHARS:,}. "
+                        "Store larger sets as records and run a backfill (POST /api/v1/ai/vectors/backfill/)."
+                    ]
+                }
+            )
+        return texts
 
 
 class EmbeddingsOutputSerializer(serializers.Serializer):

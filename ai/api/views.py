@@ -2,6 +2,7 @@
 
 from dataclasses import asdict
 
+from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -100,7 +101,12 @@ class EmbeddingsView(TenantAPIMixin, APIView):
     @extend_schema(request=s.EmbeddingsInputSerializer, responses=s.EmbeddingsOutputSerializer)
     def post(self, request):
         data = validated(s.EmbeddingsInputSerializer, request.data, context={"client": self.client})
-        outcome = execute_embedding(client=self.client, texts=data["texts"], integration=data.get("provider_id"))
+        outcome = execute_embedding(
+            client=self.client,
+            texts=data["texts"],
+            integration=data.get("provider_id"),
+            max_seconds=settings.AI_REQUEST_MAX_SECONDS,
+        )
         return Response(
             s.EmbeddingsOutputSerializer(
                 {

@@ -90,9 +90,11 @@ def execute_embedding(
     provider: ResolvedProvider | None = None,
     job_size: int | None = None,
     metadata: dict | None = None,
+    max_seconds: float | None = None,
 ) -> EmbeddingOutcome:
     """Vectors for `texts` from `provider` (already resolved), or `integration`, or the tenant's
-    routed embedding model, with fallback to providers of the same dimensions."""
+    routed embedding model, with fallback to providers of the same dimensions. A web request
+    passes `max_seconds`, so it can never wait on providers past its own time."""
     if not texts:
         raise ValueError("execute_embedding needs at least one text")
     primary = _chosen(client, integration, provider, "embedding", job_size or len(texts))
@@ -107,7 +109,13 @@ def execute_embedding(
         return vectors, result.usage, result.model
 
     vectors, outcome = run_with_fallback(
-        client=client, provider=primary, operation="embedding", input_count=len(texts), call=call, metadata=metadata
+        client=client,
+        provider=primary,
+        operation="embedding",
+        input_count=len(texts),
+        call=call,
+        metadata=metadata,
+        max_seconds=max_seconds,
     )
     return EmbeddingOutcome(**vars(outcome), vectors=vectors)
 
@@ -120,6 +128,7 @@ def execute_generation(
     params: dict | None = None,
     operation: str = "text_generation",
     metadata: dict | None = None,
+    max_seconds: float | None = None,
 ) -> GenerationOutcome:
     primary = _chosen(client, integration, None, operation, 1)
 
@@ -134,5 +143,6 @@ def execute_generation(
         input_count=len(messages),
         call=call,
         metadata=dict(metadata or {}),
+        max_seconds=max_seconds,
     )
     return GenerationOutcome(**vars(outcome), text=result.text, model=result.model, usage=result.usage)

@@ -8,7 +8,7 @@ adapter for real work.
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -98,9 +98,17 @@ class _Run:
     """One call's state: what was tried, what failed, the budget (read once, when first needed)."""
 
     def __init__(
-        self, *, client: Client, primary: ResolvedProvider, operation: str, input_count: int, metadata: dict
+        self,
+        *,
+        client: Client,
+        primary: ResolvedProvider,
+        operation: str,
+        input_count: int,
+        metadata: dict,
+        deadline: float | None,
     ) -> None:
         self.client = client
+        self.deadline = deadline  # time.monotonic() by which the whole call must be done, or None
         self.primary = primary
         self.operation = operation
         self.input_count = input_count
@@ -162,12 +170,26 @@ class _Run:
         self.errors.append(message + f" Falling back to {local.name}.")
         return local
 
+    def remaining(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def adapter(self, candidate: ResolvedProvider) -> BaseProvider:
+        """The candidate's adapter, its timeout capped by what is left of the call's deadline."""
+        config = candidate.config
+        if (left := self.remaining()) is not None:
+            config = replace(config, timeout=max(1.0, min(config.timeout, left)))
+        return build_provider(config)
+
     def call_with_retries(self, candidate: ResolvedProvider, adapter: BaseProvider, call: Call) -> Any:
-        """The candidate's result, or FAILED once its retries are spent (or the error is permanent)."""
+        """The candidate's result, or FAILED once its retries are spent (or the error is permanent,
+        or the deadline has passed)."""
         retries = int(
             (candidate.integration.performance_config or {}).get("max_retries", _setting("AI_MAX_RETRIES", 2))
         )
         for attempt in range(retries + 1):
+            if (left := self.remaining()) is not None and left <= 0:
+                self.errors.append(f"{candidate.name}: not tried, the request's time is up")
+                return FAILED
             self.attempts += 1
             started = time.perf_counter()
             try:
@@ -176,7 +198,8 @@ class _Run:
                 self.record_failure(candidate, (time.perf_counter() - started) * 1000, type(exc).__name__)
                 self.errors.append(f"{candidate.name}: {exc}")
                 wait = None if exc.permanent or attempt >= retries else _backoff(attempt, exc.retry_after)
-                if wait is None:
+                left = self.remaining()
+                if wait is None or (left is not None and wait >= left):
                     return FAILED
                 time.sleep(wait)
                 continue
@@ -209,11 +232,21 @@ def run_with_fallback(
     input_count: int,
     call: Call,
     metadata: dict[str, Any],
+    max_seconds: float | None = None,
 ) -> tuple[Any, Outcome]:
-    """Try `provider`, then its fallbacks, until one answers; raise AIExecutionError if none does."""
+    """Try `provider`, then its fallbacks, until one answers; raise AIExecutionError if none does.
+    `max_seconds` bounds the whole call, retries and fallbacks included (a web request's budget)."""
     if provider.integration.client_id != client.pk:
         raise PermanentProviderError("The integration does not belong to this tenant.")
-    run = _Run(client=client, primary=provider, operation=operation, input_count=input_count, metadata=metadata)
+    deadline = None if max_seconds is None else time.monotonic() + max_seconds
+    run = _Run(
+        client=client,
+        primary=provider,
+        operation=operation,
+        input_count=input_count,
+        metadata=metadata,
+        deadline=deadline,
+    )
     chain = fallback_chain(provider.integration)
     queue = [provider if row.pk == provider.integration.pk else row for row in chain]
     while queue:
@@ -226,7 +259,7 @@ def run_with_fallback(
             queue.insert(0, substitute)
             continue
         try:
-            adapter = build_provider(candidate.config)
+            adapter = run.adapter(candidate)
         except UnknownProviderError as exc:
             run.errors.append(f"{candidate.name}: {exc}")
             continue

@@ -23,7 +23,7 @@ from ai.providers.errors import AIError
 from ai.vectors.bridge import RecordText, vectors_store_records
 from ai.vectors.sources import batch_size_for, vector_source, vector_sources
 from pulse.core.models import Client
-from pulse.core.queue import enqueue_on_commit
+from pulse.core.queue import BrokerUnavailable, enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 ACTIVE = (BackfillJob.Status.QUEUED, BackfillJob.Status.RUNNING)
@@ -75,11 +75,22 @@ def backfill_start(*, client: Client, tables: list[str] | None = None) -> tuple[
 
 
 def backfill_queue(*, client: Client, tables: list[str] | None = None) -> tuple[BackfillJob, bool]:
-    """`backfill_start`, then hand a new job to a worker once the caller's transaction commits."""
-    with transaction.atomic():
-        job, created = backfill_start(client=client, tables=tables)
-        if created:
-            enqueue_on_commit("ai.backfill_task", job.pk)
+    """`backfill_start`, then hand a new job to a worker once the caller's transaction commits.
+    With the broker down the job stays queued and `backfill_pickup` (beat) sends it later; the
+    BrokerUnavailable raised says so."""
+    job = None
+    try:
+        with transaction.atomic():
+            job, created = backfill_start(client=client, tables=tables)
+            if created:
+                enqueue_on_commit("ai.backfill_task", job.pk)
+    except BrokerUnavailable:
+        if job is None:
+            raise
+        raise BrokerUnavailable(
+            f"The task queue is unreachable. Backfill #{job.pk} is saved and starts within a minute or two "
+            "of the queue coming back."
+        ) from None
     return job, created
 
 

@@ -15,6 +15,7 @@ from ai.setup.embedding_choice import current_embedding_integration, embedding_i
 from ai.vectors.backfill import backfill_cancel, backfill_get, backfill_plan, backfill_queue
 from hub.forms import BackfillForm, EmbeddingChoiceForm
 from hub.views.common import flash_service_error, require_admin, tenant_page
+from pulse.core.queue import BrokerUnavailable
 
 
 def _coverage(client) -> list[dict]:
@@ -107,6 +108,13 @@ def embedding_switch(request):
     except ValidationError as exc:
         flash_service_error(request, exc)
         return redirect("hub:embeddings")
+    except BrokerUnavailable:
+        messages.warning(
+            request,
+            f"Embeddings now come from {target.integration_name}. The task queue is unreachable: the backfill "
+            "is saved and starts within a minute or two of the queue coming back.",
+        )
+        return redirect("hub:embeddings")
     note = f" Backfill #{started.pk} is re-embedding {plan.records:,} records." if started else ""
     messages.success(request, f"Embeddings now come from {target.integration_name}.{note}")
     return redirect("hub:embeddings")
@@ -120,7 +128,11 @@ def backfill_start_view(request):
     if not form.is_valid():
         messages.error(request, "Choose tables from the list.")
         return redirect("hub:embeddings")
-    job, created = backfill_queue(client=request.client, tables=form.cleaned_data["tables"] or None)
+    try:
+        job, created = backfill_queue(client=request.client, tables=form.cleaned_data["tables"] or None)
+    except BrokerUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect("hub:embeddings")
     if created:
         messages.success(request, f"Backfill #{job.pk} queued: {job.total:,} records to check.")
     else:

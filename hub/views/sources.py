@@ -12,6 +12,7 @@ from etl.services.sources import SOURCE_TYPES, source_create, source_sync_enqueu
 from hub.forms import SourceForm, add_service_errors
 from hub.views.common import confirm_delete, flash_service_error, require_admin, tenant_page
 from pulse.core.models import Integration
+from pulse.core.queue import BrokerUnavailable
 
 KIND_LABELS = dict(Integration.Type.choices)
 
@@ -105,6 +106,8 @@ def source_sync_view(request, source_id: int):
             source_sync_enqueue(integration=source)
     except ValidationError as exc:
         flash_service_error(request, exc)
+    except BrokerUnavailable as exc:
+        messages.error(request, f"{source.integration_name}: {exc}")
     else:
         messages.success(request, f"{source.integration_name}: sync queued. Runs appear below as they finish.")
     return redirect("hub:sources")

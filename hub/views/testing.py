@@ -3,6 +3,7 @@
 import math
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
@@ -19,7 +20,9 @@ from hub.views.common import tenant_page
 def _embed(request, form: EmbedTestForm) -> dict | None:
     started = time.perf_counter()
     try:
-        outcome = execute_embedding(client=request.client, texts=[form.cleaned_data["text"]])
+        outcome = execute_embedding(
+            client=request.client, texts=[form.cleaned_data["text"]], max_seconds=settings.AI_REQUEST_MAX_SECONDS
+        )
     except AIError as exc:
         messages.error(request, f"Embedding failed: {exc}")
         return None

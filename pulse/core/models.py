@@ -107,3 +107,18 @@ class Integration(TenantOwnedModel):
     def provider(self) -> str:
         """The provider key of an ai_model integration (e.g. 'openai', 'sentence_transformers')."""
         return str(self.configuration.get("provider", ""))
+
+
+class TaskOwnership(TenantOwnedModel):
+    """Which tenant sent a Celery task whose result can be read back, so results are served to that
+    tenant only (Celery's result store knows no tenants)."""
+
+    task_id = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=50)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "task_ownership"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.task_id}"

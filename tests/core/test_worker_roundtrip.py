@@ -21,7 +21,7 @@ def celery_worker_process():
     proc.wait(timeout=30)
 
 
-def test_worker_ping_round_trip(admin_a, api_as, celery_worker_process):
+def test_worker_ping_round_trip(admin_a, admin_b, api_as, celery_worker_process):
     api = api_as(admin_a)
 
     sent = api.post("/api/v1/system/worker-ping/")
@@ -39,3 +39,8 @@ def test_worker_ping_round_trip(admin_a, api_as, celery_worker_process):
 
     assert state == "SUCCESS"
     assert body["result"]["worker"].startswith("pulse-test@")
+    # Another tenant cannot read the result, nor anyone a task id that no tenant sent.
+    foreign = api_as(admin_b).get(f"/api/v1/system/worker-ping/{task_id}/")
+    unknown = api.get("/api/v1/system/worker-ping/00000000-0000-0000-0000-000000000000/")
+    assert foreign.status_code == 404 and "worker" not in foreign.content.decode()
+    assert unknown.status_code == 404

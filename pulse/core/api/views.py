@@ -1,6 +1,5 @@
 """Thin views over the core services. The tenant is always `request.user.client`."""
 
-from celery.result import AsyncResult
 from django.contrib.auth import authenticate
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -14,7 +13,8 @@ from pulse.core import selectors, services
 from pulse.core.api.serializers import IntegrationInputSerializer, IntegrationOutputSerializer
 from pulse.core.api_tokens import api_token_create
 from pulse.core.models import Integration
-from pulse.core.tasks import worker_ping_task
+from pulse.core.net import LOCKED_OUT, lockout_seconds
+from pulse.core.queue import task_result_owned, task_send_owned
 
 
 class TenantAPIMixin:
@@ -91,10 +91,19 @@ class TokenObtainView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(request, username=data.validated_data["username"], password=data.validated_data["password"])
+        if getattr(request, "axes_locked_out", False):  # django-axes marks the DRF request it was given
+            return Response(
+                {"detail": LOCKED_OUT, "error": "LockedOut"},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(lockout_seconds())},
+            )
         if user is None:
             return Response({"detail": "Wrong username or password."}, status=status.HTTP_400_BAD_REQUEST)
         _, token = api_token_create(user=user, name=data.validated_data["name"])
         return Response({"token": token}, status=status.HTTP_201_CREATED)
+
+
+PING_KIND = "worker_ping"
 
 
 class WorkerPingView(APIView):
@@ -106,8 +115,13 @@ class WorkerPingView(APIView):
         request=None, responses={202: inline_serializer("WorkerPingSent", {"task_id": serializers.CharField()})}
     )
     def post(self, request):
-        result = worker_ping_task.delay(timezone.now().isoformat())
-        return Response({"task_id": result.id}, status=status.HTTP_202_ACCEPTED)
+        task_id = task_send_owned(
+            client=request.user.client,
+            kind=PING_KIND,
+            task_name="pulse.core.worker_ping_task",
+            args=(timezone.now().isoformat(),),
+        )
+        return Response({"task_id": task_id}, status=status.HTTP_202_ACCEPTED)
 
 
 class WorkerPingStatusView(APIView):
@@ -117,6 +131,6 @@ class WorkerPingStatusView(APIView):
         )
     )
     def get(self, request, task_id: str):
-        result = AsyncResult(task_id)
+        result = task_result_owned(client=request.user.client, kind=PING_KIND, task_id=task_id)
         payload = result.result if result.successful() else None
         return Response({"state": result.state, "result": payload})
