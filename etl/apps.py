@@ -11,6 +11,10 @@ class EtlConfig(AppConfig):
         from ai.vectors.sources import VectorSource, register_vector_source
         from etl import text
         from etl.models import Commit, PullRequest, WorkItem
+        from etl.services.sources import validate_source_integration
+        from pulse.core.services import register_integration_validator
+
+        register_integration_validator(validate_source_integration)
 
         register_vector_source(
             VectorSource(

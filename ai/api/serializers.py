@@ -197,12 +197,25 @@ class UsageSummarySerializer(serializers.Serializer):
     budget = BudgetSerializer()
 
 
+class KeyInfoQuerySerializer(serializers.Serializer):
+    provider_id = serializers.IntegerField(required=False, min_value=1, help_text="Default: the first gateway")
+
+
 class KeyInfoSerializer(serializers.Serializer):
     provider_id = serializers.IntegerField()
     spend = serializers.DecimalField(max_digits=18, decimal_places=8, allow_null=True)
     max_budget = serializers.DecimalField(max_digits=18, decimal_places=8, allow_null=True)
     key_alias = serializers.CharField(allow_blank=True)
     models = serializers.ListField(child=serializers.CharField())
+
+
+class ConfigDocumentSerializer(serializers.Serializer):
+    """The YAML file's structure, for the schema (the API answers it as application/yaml)."""
+
+    version = serializers.IntegerField()
+    providers = serializers.ListField(child=serializers.DictField())
+    pipeline = serializers.DictField(child=serializers.CharField())
+    cost_limits = serializers.DictField()
 
 
 class ConfigImportSerializer(serializers.Serializer):

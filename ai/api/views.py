@@ -4,8 +4,7 @@ from dataclasses import asdict
 
 from django.conf import settings
 from django.http import HttpResponse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -130,14 +129,12 @@ class UsageSummaryView(TenantAPIMixin, APIView):
 
 
 class GatewayKeyInfoView(TenantAPIMixin, APIView):
-    @extend_schema(
-        parameters=[OpenApiParameter("provider_id", int, required=False, description="Default: the first gateway")],
-        responses=s.KeyInfoSerializer,
-    )
+    @extend_schema(parameters=[s.KeyInfoQuerySerializer], responses=s.KeyInfoSerializer)
     def get(self, request):
+        query = validated(s.KeyInfoQuerySerializer, request.query_params)
         gateways = provider_list(client=self.client).filter(configuration__provider="custom_gateway")
-        if request.query_params.get("provider_id"):
-            gateways = gateways.filter(pk=request.query_params["provider_id"])
+        if query.get("provider_id"):
+            gateways = gateways.filter(pk=query["provider_id"])
         gateway = gateways.first()
         if gateway is None:
             raise ValidationError({"provider_id": "No custom gateway provider is configured."})
@@ -148,7 +145,7 @@ class GatewayKeyInfoView(TenantAPIMixin, APIView):
 class ConfigExportView(TenantAPIMixin, APIView):
     """The tenant's AI setup as YAML; secrets are named, never included."""
 
-    @extend_schema(responses={(200, "application/yaml"): OpenApiTypes.STR})
+    @extend_schema(responses={(200, "application/yaml"): s.ConfigDocumentSerializer})
     def get(self, request):
         return HttpResponse(ai_config_export(client=self.client), content_type="application/yaml; charset=utf-8")
 

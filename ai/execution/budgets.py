@@ -101,8 +101,9 @@ def _limit(value, field: str, errors: dict) -> float | None:
     return float(number)
 
 
-@transaction.atomic
-def cost_limits_set(*, client: Client, daily_usd, monthly_usd, action: str) -> dict:
+def cost_limits_clean(*, daily_usd, monthly_usd, action: str) -> dict:
+    """The limits as stored ({"daily_usd", "monthly_usd", "action"}, unset limits left out), or a
+    ValidationError naming each bad field."""
     errors: dict[str, str] = {}
     limits = {
         "daily_usd": _limit(daily_usd, "daily_usd", errors),
@@ -111,9 +112,17 @@ def cost_limits_set(*, client: Client, daily_usd, monthly_usd, action: str) -> d
     }
     if action not in BUDGET_ACTIONS:
         errors["action"] = f"Must be one of: {', '.join(BUDGET_ACTIONS)}."
+    daily, monthly = limits["daily_usd"], limits["monthly_usd"]
+    if daily is not None and monthly is not None and daily > monthly:
+        errors["daily_usd"] = f"The daily limit (${daily:g}) cannot be above the monthly one (${monthly:g})."
     if errors:
         raise ValidationError(errors)
-    configuration = {key: value for key, value in limits.items() if value is not None}
+    return {key: value for key, value in limits.items() if value is not None}
+
+
+@transaction.atomic
+def cost_limits_set(*, client: Client, daily_usd, monthly_usd, action: str) -> dict:
+    configuration = cost_limits_clean(daily_usd=daily_usd, monthly_usd=monthly_usd, action=action)
     ClientAIConfiguration.objects.update_or_create(
         client=client,
         config_category=ClientAIConfiguration.Category.COST_LIMITS,

@@ -22,6 +22,7 @@ from ai.providers.base import BaseProvider, Usage
 from ai.providers.catalog import ModelInfo
 from ai.providers.errors import AIError, PermanentProviderError, ProviderError, UnknownProviderError
 from ai.providers.registry import build_provider
+from pulse.core.crypto import redact
 from pulse.core.models import Client, Integration
 
 R = TypeVar("R")
@@ -196,7 +197,7 @@ class _Run:
                 result, usage, model_name = call(adapter, candidate.info)
             except ProviderError as exc:
                 self.record_failure(candidate, (time.perf_counter() - started) * 1000, type(exc).__name__)
-                self.errors.append(f"{candidate.name}: {exc}")
+                self.errors.append(redact(f"{candidate.name}: {exc}", candidate.integration.credentials.values()))
                 wait = None if exc.permanent or attempt >= retries else _backoff(attempt, exc.retry_after)
                 left = self.remaining()
                 if wait is None or (left is not None and wait >= left):

@@ -1,6 +1,8 @@
 """Save-time rules for `ai_model` integrations, registered with core's integration validators, so
 the API, the hub, the admin and a YAML import all refuse the same things with the same words."""
 
+import re
+
 from django.core.exceptions import ValidationError
 
 from ai.execution.rows import model_info_for
@@ -32,7 +34,31 @@ def validate_ai_integration(integration: Integration) -> None:
     missing = {field: message for field, message in REQUIRED.get(provider, {}).items() if not values.get(field)}
     if missing:
         raise ValidationError(missing)
+    _validate_url_parts(integration)
     _validate_embedding_fallback(integration)
+
+
+# Settings that end up in request URLs or headers (Azure puts the deployment in the path).
+NAME_RULE = "Letters, digits, '.', '_' and '-' only."
+URL_PARTS = {
+    "deployment": (re.compile(r"^[A-Za-z0-9._-]{1,64}$"), NAME_RULE),
+    "api_version": (re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?$"), "A date such as 2024-10-21."),
+    "organization": (re.compile(r"^[A-Za-z0-9._-]{1,128}$"), NAME_RULE),
+}
+
+
+def _validate_url_parts(integration: Integration) -> None:
+    configuration = integration.configuration or {}
+    bad = {
+        name: message
+        for name, (pattern, message) in URL_PARTS.items()
+        if configuration.get(name) and not pattern.match(str(configuration[name]))
+    }
+    model = str((integration.model_config or {}).get("model_name", ""))
+    if not model.isprintable() or len(model) > 200:
+        bad["model_name"] = "Printable characters only, at most 200."
+    if bad:
+        raise ValidationError(bad)
 
 
 def _validate_embedding_fallback(integration: Integration) -> None:
@@ -55,7 +81,10 @@ def _validate_embedding_fallback(integration: Integration) -> None:
         )
 
 
-def validate_api_key(*, provider: str, has_key: bool) -> None:
-    """A provider that signs every call needs its key before it is saved or tested."""
+def validate_api_key(*, provider: str, has_key: bool, key: str = "") -> None:
+    """A provider that signs every call needs its key before it is saved or tested, and a key
+    travels in an HTTP header: printable ASCII only."""
     if provider not in KEYLESS_PROVIDERS and not has_key:
         raise ValidationError({"api_key": "This provider needs an API key."})
+    if key and not (key.isascii() and key.isprintable()):
+        raise ValidationError({"api_key": "An API key has only printable ASCII characters (no accents or spaces)."})

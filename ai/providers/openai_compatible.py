@@ -87,6 +87,8 @@ class OpenAIProvider(BaseProvider):
                 return request(client)
         except openai.OpenAIError as exc:
             raise translate_openai_error(exc, self.key) from None
+        except (httpx.InvalidURL, UnicodeError) as exc:  # a setting no URL or header can carry
+            raise PermanentProviderError(f"{self.key}: the request could not be built ({exc})") from None
 
     def _model_param(self) -> str:
         return self.config.model

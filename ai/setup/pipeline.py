@@ -14,7 +14,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ai.execution.budgets import BUDGET_ACTIONS
+from ai.execution.budgets import cost_limits_clean, cost_limits_set
 from ai.execution.routing import PREFERENCES, ROLES, models_configuration
 from ai.execution.rows import (
     AI_SUBTYPES,
@@ -101,7 +101,7 @@ class ImportReport:
     needs_secrets: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _parse(text: str) -> dict:
+def _load(text: str) -> dict:
     if len(text) > MAX_YAML_CHARS:
         raise ValidationError({"yaml": f"The file is larger than {MAX_YAML_CHARS // 1024} KB."})
     try:
@@ -112,14 +112,17 @@ def _parse(text: str) -> dict:
         raise ValidationError({"yaml": f"Nested deeper than {MAX_DEPTH} levels."}) from None
     if value_depth(document) > MAX_DEPTH:
         raise ValidationError({"yaml": f"Nested deeper than {MAX_DEPTH} levels."})
-    errors: dict[str, str] = {}
     if not isinstance(document, dict):
         raise ValidationError({"yaml": "The file must be a mapping with 'version' and 'providers'."})
-    if document.get("version") != VERSION:
-        errors["version"] = f"Must be {VERSION}."
-    providers = document.get("providers") or []
-    if not isinstance(providers, list):
-        raise ValidationError({"providers": "Must be a list."})
+    for key, kind in (("providers", list), ("pipeline", dict), ("cost_limits", dict)):
+        if not isinstance(document.get(key) or kind(), kind):
+            raise ValidationError({key: f"Must be a {'list' if kind is list else 'mapping'}."})
+    return document
+
+
+def _provider_errors(providers: list) -> tuple[dict[str, str], set]:
+    """Errors in the providers' entries, and the names they define."""
+    errors: dict[str, str] = {}
     names = []
     for i, entry in enumerate(providers):
         where = f"providers[{i}]"
@@ -140,11 +143,14 @@ def _parse(text: str) -> dict:
                 errors[f"{where}.{key}"] = "Must be a mapping."
     if len(set(names)) != len(names):
         errors["providers"] = "Provider names must be unique."
-    known = set(names)
     for i, entry in enumerate(providers):
-        if isinstance(entry, dict) and entry.get("fallback") and entry["fallback"] not in known:
+        if isinstance(entry, dict) and entry.get("fallback") and entry["fallback"] not in names:
             errors[f"providers[{i}].fallback"] = f"No provider named '{entry['fallback']}' in this file."
-    pipeline = document.get("pipeline") or {}
+    return errors, set(names)
+
+
+def _pipeline_errors(pipeline: dict, known: set) -> dict[str, str]:
+    errors = {}
     for role, name in pipeline.items():
         if role == "preference":
             if name not in PREFERENCES:
@@ -153,9 +159,31 @@ def _parse(text: str) -> dict:
             errors[f"pipeline.{role}"] = f"Unknown role; roles are: {', '.join(ROLES)}."
         elif name not in known:
             errors[f"pipeline.{role}"] = f"No provider named '{name}' in this file."
-    limits = document.get("cost_limits") or {}
-    if limits.get("action") not in (None, *BUDGET_ACTIONS):
-        errors["cost_limits.action"] = f"Must be one of: {', '.join(BUDGET_ACTIONS)}."
+    return errors
+
+
+def _limit_errors(limits: dict) -> dict[str, str]:
+    if not limits:
+        return {}
+    try:
+        cost_limits_clean(
+            daily_usd=limits.get("daily_usd"),
+            monthly_usd=limits.get("monthly_usd"),
+            action=limits.get("action", "block"),
+        )
+    except ValidationError as exc:
+        return {f"cost_limits.{key}": " ".join(messages) for key, messages in exc.message_dict.items()}
+    return {}
+
+
+def _parse(text: str) -> dict:
+    """The whole file, checked before anything is applied; a ValidationError names every problem."""
+    document = _load(text)
+    errors = {"version": f"Must be {VERSION}."} if document.get("version") != VERSION else {}
+    provider_errors, known = _provider_errors(document.get("providers") or [])
+    errors |= provider_errors
+    errors |= _pipeline_errors(document.get("pipeline") or {}, known)
+    errors |= _limit_errors(document.get("cost_limits") or {})
     if errors:
         raise ValidationError(errors)
     return document
@@ -186,16 +214,19 @@ def ai_config_import(*, client: Client, text: str) -> ImportReport:
             core_services.integration_update(
                 integration=saved[entry["name"]], fallback_integration=saved[entry["fallback"]]
             )
+    # Roles the file does not name keep their provider: a file without a pipeline section must not
+    # silently unset the tenant's embedding model.
     pipeline = document.get("pipeline") or {}
-    models = {role: saved[name].pk for role, name in pipeline.items() if role != "preference"}
-    models["preference"] = pipeline.get("preference", "balanced")
+    models = {**models_configuration(client), **{r: saved[n].pk for r, n in pipeline.items() if r != "preference"}}
+    models["preference"] = pipeline.get("preference", models.get("preference", "balanced"))
     ClientAIConfiguration.objects.update_or_create(
         client=client, config_category=ClientAIConfiguration.Category.MODELS, defaults={"configuration": models}
     )
-    if document.get("cost_limits"):
-        ClientAIConfiguration.objects.update_or_create(
+    if limits := document.get("cost_limits"):
+        cost_limits_set(
             client=client,
-            config_category=ClientAIConfiguration.Category.COST_LIMITS,
-            defaults={"configuration": _pick(document["cost_limits"], LIMIT_KEYS)},
+            daily_usd=limits.get("daily_usd"),
+            monthly_usd=limits.get("monthly_usd"),
+            action=limits.get("action", "block"),
         )
     return report

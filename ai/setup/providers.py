@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from ai.providers.errors import ProviderError
 from ai.providers.gateway import CustomGatewayProvider, KeyInfo
 from ai.providers.registry import build_provider
 from pulse.core import services as core_services
+from pulse.core.crypto import redact
 from pulse.core.destinations import check_secret_destination, integration_destination
 from pulse.core.models import Client, Integration
 from pulse.core.services import EDITABLE_FIELDS
@@ -30,7 +32,11 @@ TEST_TEXT = "Pulse connection test: fix flaky login test on CI"
 
 def _check_key(data: dict[str, Any], base: Integration | None) -> None:
     provider = data.get("provider") or (base.provider if base else "")
-    validate_api_key(provider=provider, has_key=bool(data.get("api_key") or (base and base.credentials.get("api_key"))))
+    validate_api_key(
+        provider=provider,
+        has_key=bool(data.get("api_key") or (base and base.credentials.get("api_key"))),
+        key=data.get("api_key") or "",
+    )
 
 
 def provider_create(*, client: Client, data: dict[str, Any]) -> Integration:
@@ -110,7 +116,8 @@ def provider_test(*, client: Client, integration: Integration) -> ProviderTestRe
     try:
         outcome, usage = _probe_embedding(resolved) if embedding else _probe_generation(resolved)
     except ProviderError as exc:
-        outcome, usage = ProviderTestResult(ok=False, latency_ms=0, reason=str(exc)), Usage()
+        reason = redact(str(exc), integration.credentials.values())  # a vendor may echo the key
+        outcome, usage = ProviderTestResult(ok=False, latency_ms=0, reason=reason), Usage()
     outcome = replace(outcome, latency_ms=round((time.perf_counter() - started) * 1000, 1))
     usage_record(
         client=client,
@@ -170,8 +177,15 @@ def provider_save(
 
 
 def gateway_key_info(*, integration: Integration, max_timeout: float | None = None) -> KeyInfo:
-    """A custom gateway's own view of its key (`/key/info`: spend, budget, alias, models)."""
+    """A custom gateway's own view of its key (`/key/info`: spend, budget, alias, models).
+    A gateway without a URL is a ValidationError; one that fails answers a ProviderError whose
+    message holds no secret."""
     config = provider_config_for(integration)
+    if not config.base_url:
+        raise ValidationError({"provider_id": f"{integration.integration_name} has no base URL to ask."})
     if max_timeout is not None:
         config = replace(config, timeout=min(config.timeout, max_timeout))
-    return CustomGatewayProvider(config).key_info()
+    try:
+        return CustomGatewayProvider(config).key_info()
+    except ProviderError as exc:
+        raise type(exc)(redact(str(exc), integration.credentials.values()), status_code=exc.status_code) from None

@@ -49,6 +49,25 @@ def git_path_allowed(path: str) -> bool:
     return any(resolved.is_relative_to(Path(root).resolve()) for root in roots)
 
 
+def git_path_problem(path: str) -> str | None:
+    """Why a git source may not read `path`, or None."""
+    if not path:
+        return "The folder of a git clone on the Pulse server."
+    if not Path(path).is_absolute():
+        return "An absolute folder, e.g. /srv/git/project (a relative one depends on where Pulse runs)."
+    if not git_path_allowed(path):
+        return "This folder is outside the folders Pulse may read (PULSE_GIT_ROOTS)."
+    return None
+
+
+def validate_source_integration(integration: Integration) -> None:
+    """Every save of a git source (the hub, the integrations API, the admin) checks its folder."""
+    if integration.integration_type != Integration.Type.GIT:
+        return
+    if problem := git_path_problem(str((integration.configuration or {}).get("path", "")).strip()):
+        raise ValidationError({"configuration": f"path: {problem}"})
+
+
 def source_fields(integration: Integration) -> dict[str, Any]:
     """A source row in the flat input shape, secrets left out (they are write-only)."""
     config = integration.configuration
@@ -91,10 +110,8 @@ def _fields(kind: str, data: dict[str, Any], base: Integration | None) -> tuple[
         configuration["repositories"] = repositories
     else:
         path = (data.get("path") or "").strip()
-        if not path:
-            errors["path"] = "The folder of a git clone on the Pulse server."
-        elif not git_path_allowed(path):
-            errors["path"] = "This folder is outside the folders Pulse may read (PULSE_GIT_ROOTS)."
+        if problem := git_path_problem(path):
+            errors["path"] = problem
         configuration.update(
             path=path, branch=(data.get("branch") or "").strip(), repository=(data.get("repository") or "").strip()
         )

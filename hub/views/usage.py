@@ -30,8 +30,9 @@ def _gateway_spend(client) -> list[dict]:
                 # A page waits at most a few seconds for a gateway, whatever its call timeout.
                 info = gateway_key_info(integration=gateway, max_timeout=GATEWAY_TIMEOUT_SECONDS)
                 entry = {"spend": info.spend, "max_budget": info.max_budget, "alias": info.key_alias, "error": ""}
-            except ProviderError as exc:
-                entry = {"spend": None, "max_budget": None, "alias": "", "error": str(exc)}
+            except (ProviderError, ValidationError) as exc:
+                reason = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                entry = {"spend": None, "max_budget": None, "alias": "", "error": reason}
             cache.set(key, entry, GATEWAY_CACHE_SECONDS)
         out.append({"name": gateway.integration_name, **entry})
     return out

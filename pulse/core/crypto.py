@@ -58,3 +58,11 @@ def mask_secret(value: object) -> str:
 
 def mask_credentials(credentials: dict) -> dict:
     return {name: mask_secret(value) for name, value in sorted(credentials.items())}
+
+
+def redact(text: str, secrets) -> str:
+    """`text` with every secret in `secrets` replaced: a provider that echoes its key in an error
+    message must not have it stored in a test result or shown to anyone."""
+    for secret in sorted((str(s) for s in secrets if s and len(str(s)) >= 4), key=len, reverse=True):
+        text = text.replace(secret, "••••")
+    return text

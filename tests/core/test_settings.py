@@ -60,3 +60,32 @@ def test_local_mode_generates_its_keys_once_and_uses_the_filesystem_broker(tmp_p
     assert (tmp_path / "encryption_keys").read_text() == key
     Fernet(key.strip().encode())  # a valid key
     assert oct((tmp_path / "encryption_keys").stat().st_mode & 0o777) == "0o600"
+
+
+HTTPS_CHECK = (
+    "import django; django.setup(); from django.test import Client; c = Client(); "
+    "r = c.get('/healthz'); print(r.status_code); "
+    "r = c.get('/accounts/login/'); print(r.status_code, r.headers.get('Location')); "
+    "r = c.get('/healthz', HTTP_X_FORWARDED_PROTO='https', secure=True); "
+    "print(r.status_code, r.headers.get('Strict-Transport-Security'))"
+)
+
+
+def test_production_redirects_to_https_and_sends_hsts_but_probes_stay_plain(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "PULSE_ENCRYPTION_KEYS")}
+    env.update(
+        {
+            **PRODUCTION,
+            "DJANGO_SETTINGS_MODULE": "pulse.settings",
+            "PULSE_VAR_DIR": str(tmp_path),
+            "PULSE_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "ALLOWED_HOSTS": "testserver",
+        }
+    )
+    result = subprocess.run([sys.executable, "-c", HTTPS_CHECK], env=env, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    probe, redirect, secure = result.stdout.strip().splitlines()
+    assert probe == "200"
+    assert redirect == "301 https://testserver/accounts/login/"
+    assert secure == "200 max-age=3600; includeSubDomains"
