@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from pulse import local_secrets
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "pulse.core",
     "ai",
     "etl",
+    "analytics",
     "hub",
 ]
 
@@ -204,6 +206,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Synced into django-celery-beat's tables at start, where the admin can change them.
 CELERY_BEAT_SCHEDULE = {
     "backfill-pickup": {"task": "ai.backfill_pickup_task", "schedule": 60.0},
+    # Delivery metrics follow each sync (tenants whose data changed), insights come daily.
+    "delivery-refresh": {"task": "analytics.delivery_refresh_task", "schedule": 600.0},
+    "insights-daily": {"task": "analytics.insights_daily_task", "schedule": crontab(hour=6, minute=0)},
 }
 # A running backfill whose heartbeat is older than this is taken to have lost its worker.
 BACKFILL_STALE_SECONDS = env.int("BACKFILL_STALE_SECONDS", default=120)
