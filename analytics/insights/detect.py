@@ -197,6 +197,10 @@ def detect(
 ) -> tuple[list[InsightResult], list[NotEnoughData]]:
     """Insights from complete weekly buckets (oldest first) and the window's summary. `depth`:
     basic = DORA series only; advanced and expert add pull request flow, trends and recommendations."""
+    # Weeks before the first deployment or merge are no history, only silence: a team three weeks
+    # in has three points, not twelve.
+    active = [i for i, row in enumerate(series) if row.get("deployments") or row.get("prs_merged")]
+    series = series[active[0] :] if active else []
     found, short = [], []
     for spec in SPECS:
         if depth == "basic" and not spec.basic:
