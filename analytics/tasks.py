@@ -1,6 +1,7 @@
 """Celery tasks of analytics: thin wrappers over services (ids in, a service call)."""
 
 from celery import shared_task
+from django.db import transaction
 
 from analytics.insights.services import insights_proactive
 from analytics.metrics.services import delivery_compute, delivery_stale_clients
@@ -12,7 +13,7 @@ def delivery_refresh_task() -> list[int]:
     """Beat, every few minutes: recompute the tenants whose data changed since their last run."""
     client_ids = delivery_stale_clients()
     for client_id in client_ids:
-        delivery_compute_task.delay(client_id)
+        transaction.on_commit(lambda client_id=client_id: delivery_compute_task.delay(client_id))
     return client_ids
 
 
@@ -30,7 +31,7 @@ def insights_daily_task() -> list[int]:
     """Beat, daily: one insights run per active tenant."""
     client_ids = list(Client.objects.filter(active=True).order_by("id").values_list("pk", flat=True))
     for client_id in client_ids:
-        insights_tenant_task.delay(client_id)
+        transaction.on_commit(lambda client_id=client_id: insights_tenant_task.delay(client_id))
     return client_ids
 
 
