@@ -120,7 +120,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "hub:dashboard"  # the delivery dashboard is where a user lands
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"

@@ -94,6 +94,7 @@ class BucketSerializer(serializers.Serializer):
     lead_time_p75_seconds = serializers.FloatField(allow_null=True)
     failed = serializers.IntegerField()
     change_failure_rate = serializers.FloatField(allow_null=True)
+    time_to_restore_median_seconds = serializers.FloatField(allow_null=True, help_text="Of its failed deployments")
     prs_merged = serializers.IntegerField()
     pr_lead_time_median_seconds = serializers.FloatField(allow_null=True)
     issues_resolved = serializers.IntegerField(allow_null=True)

@@ -48,6 +48,10 @@ def window_parse(*, value: str, end: datetime) -> Window:
     return Window(value, start, end)
 
 
+def repository_list(*, client: Client) -> list[Repository]:
+    return list(Repository.objects.for_client(client).order_by("full_name"))
+
+
 def repository_get(*, client: Client, repository_id) -> Repository:
     try:
         return Repository.objects.for_client(client).get(pk=repository_id)
@@ -70,7 +74,8 @@ def _start(client: Client, repository: Repository | None, window: Window) -> dat
     return min(known) if known else window.end
 
 
-def _deployment_summary(deployments: list[tuple], start: datetime, end: datetime) -> dict:
+def _deployment_summary(deployments: list[tuple], start: datetime, end: datetime, *, ever: bool) -> dict:
+    """`ever`: the scope has deployed at all; without any deployment there is no level to give."""
     lead_times = [t for d in deployments for t in d[1]]
     failed = [d for d in deployments if d[3]]
     restores = [(d[4] - d[0]).total_seconds() for d in failed if d[4] is not None]
@@ -87,7 +92,7 @@ def _deployment_summary(deployments: list[tuple], start: datetime, end: datetime
             "per_week": len(deployments) / weeks if weeks else None,
             "median_days_per_week": days_week,
             "median_days_per_month": days_month,
-            "level": b.frequency_level(days_week, days_month),
+            "level": b.frequency_level(days_week, days_month) if ever else None,
         },
         "lead_time": {
             "changes": len(lead_times),
@@ -154,6 +159,7 @@ def _series(deployments, flows, issues, start, end, granularity) -> list[dict]:
     for key, (bucket_deployments, bucket_flows) in sorted(by_bucket.items()):
         lead = [t for d in bucket_deployments for t in d[1]]
         failed = sum(1 for d in bucket_deployments if d[3])
+        restores = [(d[4] - d[0]).total_seconds() for d in bucket_deployments if d[3] and d[4] is not None]
         pr_lead = _pr_lead_times(bucket_flows)
         series.append(
             {
@@ -164,6 +170,7 @@ def _series(deployments, flows, issues, start, end, granularity) -> list[dict]:
                 "lead_time_p75_seconds": b.percentile(lead, 75),
                 "failed": failed,
                 "change_failure_rate": failed / len(bucket_deployments) if bucket_deployments else None,
+                "time_to_restore_median_seconds": b.median(restores),
                 "prs_merged": len(bucket_flows),
                 "pr_lead_time_median_seconds": b.median(pr_lead),
                 "issues_resolved": issues.get(key, 0) if issues is not None else None,
@@ -211,7 +218,12 @@ def delivery_metrics(
         "repository": repository,
         "computed_at": computation.computed_at if computation else None,
         "missing": _missing(client, repository),
-        **_deployment_summary(deployments, start, end),
+        **_deployment_summary(
+            deployments,
+            start,
+            end,
+            ever=bool(deployments) or _scoped(Deployment.objects.for_client(client), repository).exists(),
+        ),
         "pull_requests": _flow_summary(flows, start, end),
         "issues": None
         if issues is None
