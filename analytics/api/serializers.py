@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from analytics.metrics.buckets import GRANULARITIES
 from analytics.metrics.selectors import window_parse
-from analytics.models import Insight
+from analytics.models import DeliverySettings, Insight
 
 LEVELS = ("elite", "high", "medium", "low")
 
@@ -177,3 +177,13 @@ class InsightsGeneratedSerializer(serializers.Serializer):
     window = WindowSerializer()
     generated_at = serializers.DateTimeField()
     agent_config = serializers.DictField(help_text="The agent settings the run followed")
+
+
+class DeliverySettingsSerializer(serializers.Serializer):
+    repository = serializers.IntegerField(source="repository_id", read_only=True)
+    deployment_source = serializers.ChoiceField(
+        choices=DeliverySettings.Source.choices, help_text="Release tags, or PRs merged into the default branch"
+    )
+    patch_failure_days = serializers.IntegerField(
+        min_value=0, max_value=365, help_text="A patch release this soon after marks a release failed"
+    )

@@ -6,6 +6,11 @@ from analytics.api import views
 
 urlpatterns = [
     path("metrics/delivery/", views.DeliveryMetricsView.as_view(), name="metrics-delivery"),
+    path(
+        "metrics/delivery/settings/<int:repository_id>/",
+        views.DeliverySettingsView.as_view(),
+        name="metrics-delivery-settings",
+    ),
     # The design notes' path has no trailing slash; both spellings answer.
     re_path(r"^ai/dashboard/insights/?$", views.DashboardInsightsView.as_view(), name="ai-dashboard-insights"),
     path("ai/insights/", views.InsightListView.as_view(), name="ai-insights"),

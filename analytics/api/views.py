@@ -8,7 +8,8 @@ from rest_framework.views import APIView
 from analytics.api import serializers as s
 from analytics.insights.selectors import insight_get, insight_list
 from analytics.insights.services import insight_state_set, insights_generate
-from analytics.metrics.selectors import delivery_metrics, repository_get
+from analytics.metrics.selectors import delivery_metrics, delivery_settings_get, repository_get
+from analytics.metrics.services import delivery_settings_set
 from pulse.core.api.views import TenantAPIMixin
 
 
@@ -77,3 +78,21 @@ class InsightDetailView(TenantAPIMixin, APIView):
         insight = insight_get(client=self.client, insight_id=insight_id)
         data = validated(s.InsightStateSerializer, request.data)
         return Response(s.InsightSerializer(insight_state_set(insight=insight, state=data["state"])).data)
+
+
+class DeliverySettingsView(TenantAPIMixin, APIView):
+    """How a repository's deployments are found. Tenant admins change it; the metrics follow at the
+    next computation (within minutes, or on demand)."""
+
+    @extend_schema(responses=s.DeliverySettingsSerializer)
+    def get(self, request, repository_id: int):
+        repository = repository_get(client=self.client, repository_id=repository_id)
+        settings = delivery_settings_get(client=self.client, repository=repository)
+        return Response(s.DeliverySettingsSerializer(settings).data)
+
+    @extend_schema(request=s.DeliverySettingsSerializer, responses=s.DeliverySettingsSerializer)
+    def put(self, request, repository_id: int):
+        repository = repository_get(client=self.client, repository_id=repository_id)
+        data = validated(s.DeliverySettingsSerializer, request.data)
+        settings = delivery_settings_set(client=self.client, repository=repository, **data)
+        return Response(s.DeliverySettingsSerializer(settings).data)

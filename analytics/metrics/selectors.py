@@ -12,7 +12,7 @@ from django.db.models.functions import TruncMonth, TruncWeek
 from django.http import Http404
 
 from analytics.metrics import buckets as b
-from analytics.models import DeliveryComputation, Deployment, PullRequestFlow
+from analytics.models import DeliveryComputation, DeliverySettings, Deployment, PullRequestFlow
 from etl.models import Commit, PullRequest, Repository, Tag, WorkItem
 from pulse.core.models import Client
 
@@ -57,6 +57,12 @@ def repository_get(*, client: Client, repository_id) -> Repository:
         return Repository.objects.for_client(client).get(pk=repository_id)
     except (Repository.DoesNotExist, ValueError, TypeError):
         raise Http404("No such repository.") from None
+
+
+def delivery_settings_get(*, client: Client, repository: Repository) -> DeliverySettings:
+    """The repository's delivery settings, or the defaults (unsaved) when none were chosen."""
+    stored = DeliverySettings.objects.for_client(client).filter(repository=repository).first()
+    return stored or DeliverySettings(client=client, repository=repository)
 
 
 def _scoped(queryset, repository: Repository | None):

@@ -9,6 +9,7 @@ last successful one is skipped, so beat, the API and a re-run never redo or dupl
 import time
 from collections import defaultdict
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
@@ -21,6 +22,7 @@ from analytics.metrics.deployments import (
     reverted_shas,
     tag_candidates,
 )
+from analytics.metrics.selectors import delivery_settings_get
 from analytics.models import DeliveryComputation, DeliverySettings, Deployment, PullRequestFlow
 from etl.commit_graph import build_graph
 from etl.models import Commit, EtlRun, PullRequest, PullRequestCommit, PullRequestReview, Repository, Tag
@@ -140,9 +142,7 @@ def _flow_rows(client, repository, history, pulls, commits_of) -> list[PullReque
 
 
 def _repository_rows(client: Client, repository: Repository) -> tuple[list[Deployment], list[PullRequestFlow]]:
-    settings = DeliverySettings.objects.for_client(client).filter(repository=repository).first() or DeliverySettings(
-        client=client, repository=repository
-    )
+    settings = delivery_settings_get(client=client, repository=repository)
     history = _history(client, repository)
     pulls = list(
         PullRequest.objects.for_client(client)
@@ -197,3 +197,24 @@ def delivery_stale_clients() -> list[int]:
         if computation is None or computation.fingerprint != delivery_fingerprint(client=client):
             stale.append(client.pk)
     return stale
+
+
+def delivery_settings_set(
+    *, client: Client, repository: Repository, deployment_source: str, patch_failure_days: int
+) -> DeliverySettings:
+    """Choose how a repository's deployments are found; the next refresh recomputes its metrics."""
+    errors = {}
+    if deployment_source not in DeliverySettings.Source.values:
+        errors["deployment_source"] = f"Must be one of: {', '.join(DeliverySettings.Source.values)}."
+    if not isinstance(patch_failure_days, int) or not 0 <= patch_failure_days <= 365:
+        errors["patch_failure_days"] = "Must be a whole number of days from 0 to 365."
+    if repository.client_id != client.pk:
+        errors["repository"] = "No such repository."
+    if errors:
+        raise ValidationError(errors)
+    settings, _ = DeliverySettings.objects.update_or_create(
+        client=client,
+        repository=repository,
+        defaults={"deployment_source": deployment_source, "patch_failure_days": patch_failure_days},
+    )
+    return settings

@@ -1,6 +1,7 @@
 """The analytics API: validation answers 400 naming the field, another tenant's ids answer 404,
 and tenant B never sees tenant A's metrics or insights."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,29 @@ def test_the_endpoints_are_in_the_openapi_schema_and_need_a_login(client, tenant
     assert any(p.startswith("/api/v1/ai/dashboard/insights") for p in schema["paths"])
     parameters = {p["name"] for p in schema["paths"][METRICS]["get"]["parameters"]}
     assert {"window", "repository", "granularity", "end"} <= parameters
+
+
+def test_delivery_settings_per_repository(flask_a, tenant_a, admin_a, member_a, admin_b, api_as):
+    url = f"/api/v1/metrics/delivery/settings/{flask_a.pk}/"
+    admin = api_as(admin_a)
+    assert admin.get(url).json() == {"repository": flask_a.pk, "deployment_source": "tags", "patch_failure_days": 14}
+
+    refused = api_as(member_a).put(url, {"deployment_source": "pull_requests", "patch_failure_days": 7}, format="json")
+    wrong = admin.put(url, {"deployment_source": "ci", "patch_failure_days": 7}, format="json")
+    changed = admin.put(url, {"deployment_source": "pull_requests", "patch_failure_days": 7}, format="json")
+
+    assert refused.status_code == 403 and list(wrong.json()) == ["deployment_source"]
+    assert changed.status_code == 200 and changed.json()["deployment_source"] == "pull_requests"
+    assert api_as(admin_b).get(url).status_code == 404
+    computation = delivery_compute(client=tenant_a)
+    # The PRs merged on the first-parent chain of the imported head (2.3.3, the file's first line)
+    # now count as deployments.
+    commits = [json.loads(line) for line in (FIXTURES / "pallets-flask-2.3.1..2.3.3.commits.jsonl").open()]
+    parents = {c["sha"]: c["parents"] for c in commits}
+    chain, sha = set(), commits[0]["sha"]
+    while sha in parents:
+        chain.add(sha)
+        sha = parents[sha][0] if parents[sha] else None
+    pulls = [json.loads(line) for line in (FIXTURES / "pallets-flask-2.3.1..2.3.3.pulls.jsonl").open()]
+    on_chain = [p for p in pulls if p["merge_sha"] in chain]
+    assert computation.counts["deployments"] == len(on_chain) > 0
