@@ -64,6 +64,10 @@ class PullRequestFlow(TenantOwnedModel):
     first_review_at = models.DateTimeField(null=True, blank=True)
     merged_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    lead_seconds = models.IntegerField(
+        null=True, blank=True, help_text="Merged - first commit (opened when none of its commits is known)"
+    )
+    review_wait_seconds = models.IntegerField(null=True, blank=True, help_text="Opened - first review")
 
     class Meta:
         db_table = "analytics_pull_request_flow"

@@ -122,14 +122,10 @@ def _deployment_summary(deployments: list[tuple], start: datetime, end: datetime
     }
 
 
-def _pr_lead_times(flows: list[tuple]) -> list[float]:
-    """Merged - first commit; opened when Pulse holds none of the PR's commits (e.g. squashed)."""
-    return [(merged - (first or opened)).total_seconds() for opened, first, _, merged in flows if first or opened]
-
-
 def _flow_summary(flows: list[tuple], start: datetime, end: datetime) -> dict:
-    lead = _pr_lead_times(flows)
-    waits = [(review - opened).total_seconds() for opened, _, review, _ in flows if review and opened]
+    """`flows`: (merged_at, lead seconds, review wait seconds) per merged pull request."""
+    lead = [f[1] for f in flows if f[1] is not None]
+    waits = [f[2] for f in flows if f[2] is not None]
     weeks = (end - start).total_seconds() / (7 * b.DAY)
     return {
         "merged": len(flows),
@@ -160,13 +156,13 @@ def _series(deployments, flows, issues, start, end, granularity) -> list[dict]:
     for d in deployments:
         by_bucket.setdefault(b.bucket_start(d[0], granularity), ([], []))[0].append(d)
     for f in flows:
-        by_bucket.setdefault(b.bucket_start(f[3], granularity), ([], []))[1].append(f)
+        by_bucket.setdefault(b.bucket_start(f[0], granularity), ([], []))[1].append(f)
     series = []
     for key, (bucket_deployments, bucket_flows) in sorted(by_bucket.items()):
         lead = [t for d in bucket_deployments for t in d[1]]
         failed = sum(1 for d in bucket_deployments if d[3])
         restores = [(d[4] - d[0]).total_seconds() for d in bucket_deployments if d[3] and d[4] is not None]
-        pr_lead = _pr_lead_times(bucket_flows)
+        pr_lead = [f[1] for f in bucket_flows if f[1] is not None]
         series.append(
             {
                 "start": key,
@@ -213,7 +209,7 @@ def delivery_metrics(
     flows = list(
         _scoped(PullRequestFlow.objects.for_client(client), repository)
         .filter(merged_at__gte=start, merged_at__lt=end)
-        .values_list("opened_at", "first_commit_at", "first_review_at", "merged_at")
+        .values_list("merged_at", "lead_seconds", "review_wait_seconds")
     )
     issues = _issues(client, start, end, granularity) if repository is None else None
     weeks = (end - start).total_seconds() / (7 * b.DAY)

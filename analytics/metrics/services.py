@@ -114,7 +114,8 @@ def _deployment_rows(client, repository, history, pulls, commits_of, settings) -
 
 
 def _flow_rows(client, repository, history, pulls, commits_of) -> list[PullRequestFlow]:
-    """First commit: the earliest authored time among the PR's commits Pulse holds, else None."""
+    """First commit: the earliest authored time among the PR's commits Pulse holds; lead time runs
+    from it, or from the opening when Pulse holds none of the PR's commits (e.g. squashed)."""
     first_reviews = dict(
         PullRequestReview.objects.for_client(client)
         .filter(pull_request__repository=repository, submitted_at__isnull=False)
@@ -126,16 +127,21 @@ def _flow_rows(client, repository, history, pulls, commits_of) -> list[PullReque
     for pull in pulls:
         nodes = [history.graph.node(sha) for sha in commits_of.get(pull["id"], [])]
         times = [history.authored[n] for n in nodes if n is not None and history.authored[n] is not None]
+        first_commit, opened = (min(times) if times else None), pull["created"]
+        review, merged = first_reviews.get(pull["id"]), pull["merged_at"]
+        start = first_commit or opened
         rows.append(
             PullRequestFlow(
                 client=client,
                 repository=repository,
                 pull_request_id=pull["id"],
-                opened_at=pull["created"],
-                first_commit_at=min(times) if times else None,
-                first_review_at=first_reviews.get(pull["id"]),
-                merged_at=pull["merged_at"],
+                opened_at=opened,
+                first_commit_at=first_commit,
+                first_review_at=review,
+                merged_at=merged,
                 closed_at=pull["closed_at"],
+                lead_seconds=int((merged - start).total_seconds()) if merged and start else None,
+                review_wait_seconds=int((review - opened).total_seconds()) if review and opened else None,
             )
         )
     return rows
