@@ -15,6 +15,7 @@ Uses PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/
 
 import json
 import os
+import statistics
 import time
 
 from common import SHARED_DATA, setup_django
@@ -49,6 +50,46 @@ def _check_pulls(client, repository_name: str) -> str:
         by_number.setdefault(pull["number"], set()).update(pull["commit_shas"])
     exact = sum(1 for n, shas in by_number.items() if n in derived and links.get(derived[n].pk, set()) == shas)
     return f"{exact} of {len(by_number)} PR numbers derived with exactly the exported commits ({len(pulls)} merges)"
+
+
+def _from_files() -> str:
+    """The baseline of the same run, from the exported files alone (not Pulse's code): release tags,
+    releases followed by a patch of their line within 14 days, and PR lead time from the PR list."""
+    from datetime import datetime, timedelta
+
+    tags = [json.loads(line) for line in (DATA / "pallets-flask.tags.jsonl").open()]
+    releases = [t for t in tags if t["is_release"] and not t["prerelease"]]
+
+    def when(tag):
+        return datetime.fromisoformat(tag["tagger_date"] or tag["commit_committed_date"])
+
+    def version(tag):
+        return tuple(int(part) for part in tag["name"].lstrip("v").split("."))
+
+    releases.sort(key=lambda t: (when(t), version(t)))
+    patched = []
+    for i, tag in enumerate(releases):
+        later = [
+            u
+            for u in releases[i + 1 :]
+            if when(u) - when(tag) <= timedelta(days=14) and (*version(u), 0, 0)[:2] == (*version(tag), 0, 0)[:2]
+        ]
+        later = [u for u in later if version(u) > version(tag)]
+        if later:
+            patched.append((when(later[0]) - when(tag)).total_seconds())
+    first: dict[int, dict] = {}
+    for pull in (json.loads(line) for line in (DATA / "pallets-flask.pulls.jsonl").open()):
+        first.setdefault(pull["number"], pull)
+    lead = [
+        (datetime.fromisoformat(p["merged_at"]) - datetime.fromisoformat(p["first_commit_authored_at"])).total_seconds()
+        for p in first.values()
+        if p["first_commit_authored_at"]
+    ]
+    return (
+        f"from the files alone: {len(releases)} releases, {len(patched)} patched within 14 days "
+        f"(restore median {_days(statistics.median(patched))}), {len(first)} PRs, "
+        f"PR lead time median {_days(statistics.median(lead))}"
+    )
 
 
 def _load(client) -> str:
@@ -109,6 +150,7 @@ def main() -> None:
     name = _load(client)
     if name == "pallets/flask":
         print(_check_pulls(client, name))
+        print(_from_files())
     started = time.perf_counter()
     computation = delivery_compute(client=client, force=True)
     print(f"metrics computed once in {time.perf_counter() - started:.2f} s: {computation.counts}")
