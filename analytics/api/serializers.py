@@ -187,3 +187,9 @@ class DeliverySettingsSerializer(serializers.Serializer):
     patch_failure_days = serializers.IntegerField(
         min_value=0, max_value=365, help_text="A patch release this soon after marks a release failed"
     )
+
+
+class ComputationSerializer(serializers.Serializer):
+    computed_at = serializers.DateTimeField(allow_null=True)
+    duration_ms = serializers.IntegerField()
+    counts = serializers.DictField(help_text="deployments, failed, pull_requests")

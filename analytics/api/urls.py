@@ -6,6 +6,7 @@ from analytics.api import views
 
 urlpatterns = [
     path("metrics/delivery/", views.DeliveryMetricsView.as_view(), name="metrics-delivery"),
+    path("metrics/delivery/compute/", views.DeliveryComputeView.as_view(), name="metrics-delivery-compute"),
     path(
         "metrics/delivery/settings/<int:repository_id>/",
         views.DeliverySettingsView.as_view(),

@@ -9,7 +9,7 @@ from analytics.api import serializers as s
 from analytics.insights.selectors import insight_get, insight_list
 from analytics.insights.services import insight_state_set, insights_generate
 from analytics.metrics.selectors import delivery_metrics, delivery_settings_get, repository_get
-from analytics.metrics.services import delivery_settings_set
+from analytics.metrics.services import delivery_compute, delivery_settings_set
 from pulse.core.api.views import TenantAPIMixin
 
 
@@ -32,6 +32,16 @@ class DeliveryMetricsView(TenantAPIMixin, APIView):
             client=self.client, window=query["window"], repository=repository, granularity=query["granularity"]
         )
         return Response(s.DeliveryMetricsSerializer(metrics).data)
+
+
+class DeliveryComputeView(TenantAPIMixin, APIView):
+    """Compute the metrics now instead of at the next refresh (skipped when the data is unchanged)."""
+
+    members_may_write = True  # recomputing changes no setting
+
+    @extend_schema(request=None, responses=s.ComputationSerializer)
+    def post(self, request):
+        return Response(s.ComputationSerializer(delivery_compute(client=self.client)).data)
 
 
 class DashboardInsightsView(TenantAPIMixin, APIView):

@@ -156,3 +156,16 @@ def test_delivery_settings_per_repository(flask_a, tenant_a, admin_a, member_a, 
     pulls = [json.loads(line) for line in (FIXTURES / "pallets-flask-2.3.1..2.3.3.pulls.jsonl").open()]
     on_chain = [p for p in pulls if p["merge_sha"] in chain]
     assert computation.counts["deployments"] == len(on_chain) > 0
+
+
+def test_metrics_are_computed_on_demand_and_only_when_the_data_changed(tenant_a, member_a, api_as):
+    commits_import_file(client=tenant_a, path=FIXTURES / "pallets-flask-2.3.1..2.3.3.commits.jsonl", vectorize=False)
+    api = api_as(member_a)
+    assert api.get(METRICS).json()["missing"] == ["tags", "computation"]
+
+    first = api.post("/api/v1/metrics/delivery/compute/").json()
+    again = api.post("/api/v1/metrics/delivery/compute/").json()
+
+    assert first["counts"] == {"deployments": 0, "failed": 0, "pull_requests": 20}
+    assert again["computed_at"] == first["computed_at"]  # nothing changed: not recomputed
+    assert api.get(METRICS).json()["missing"] == ["tags"]
