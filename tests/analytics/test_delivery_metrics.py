@@ -227,3 +227,40 @@ def test_metrics_follow_a_new_sync_and_a_rerun_changes_nothing(synced, source, t
     assert computation.counts == {"deployments": 8, "failed": 3, "pull_requests": 2}  # v2.0.0 patched in 4 days
     assert Deployment.objects.for_client(tenant_a).get(name="2.0.1").commit_count == 1
     assert delivery_stale_clients() == []
+
+
+def test_review_wait_work_in_progress_and_issues_come_from_synced_rows(synced, tenant_a, admin_a, api_as):
+    from etl.models import PullRequestReview, WorkItem
+
+    repository = PullRequest.objects.for_client(tenant_a).first().repository
+    reviewed = PullRequest.objects.create(  # as the GitHub sync writes one
+        client=tenant_a,
+        repository=repository,
+        number=3,
+        external_id="9003",
+        state="merged",
+        created=at("2026-02-03 09:00"),
+        merged_at=at("2026-02-05 09:00"),
+    )
+    PullRequestReview.objects.create(
+        client=tenant_a, pull_request=reviewed, external_id="r1", submitted_at=at("2026-02-03 15:00")
+    )
+    PullRequestReview.objects.create(
+        client=tenant_a, pull_request=reviewed, external_id="r2", submitted_at=at("2026-02-04 15:00")
+    )
+    PullRequest.objects.create(client=tenant_a, repository=repository, number=4, external_id="9004", state="open")
+    WorkItem.objects.create(client=tenant_a, external_id="1", key="APP-1", status_category="indeterminate")
+    WorkItem.objects.create(
+        client=tenant_a, external_id="2", key="APP-2", status_category="done", resolved=at("2026-02-10 12:00")
+    )
+
+    delivery_compute(client=tenant_a)
+    body = api_as(admin_a).get("/api/v1/metrics/delivery/", {"window": "all", "end": END}).json()
+
+    flow = body["pull_requests"]
+    assert (flow["merged"], flow["reviewed"], flow["review_wait_median_seconds"]) == (3, 1, 6 * HOUR)  # first review
+    # PR #3 holds none of Pulse's commits: its lead time runs from its opening (2 days).
+    assert flow["lead_time_median_seconds"] == 3 * DAY + 1 * HOUR  # of 2d, 3d1h and 4d
+    assert body["work_in_progress"] == {"open_pull_requests": 1, "issues_in_progress": 1}
+    assert body["issues"]["resolved"] == 1
+    assert [w["issues_resolved"] for w in body["series"]] == [0, 0, 0, 0, 0, 1, 0, 0]  # week of Feb 9
