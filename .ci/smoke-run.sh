@@ -46,7 +46,8 @@ code=$(curl -s -b "$jar" -c "$jar" -o /dev/null -w "%{http_code}" -H "Referer: $
   --data-urlencode "csrfmiddlewaretoken=$csrf" --data-urlencode "username=admin" \
   --data-urlencode "password=$password" "$base/accounts/login/")
 [ "$code" = "302" ] || { echo "login -> $code"; exit 1; }
-for page in /hub/providers/ /hub/providers/new/ /hub/embeddings/ /hub/agents/ /hub/testing/ \
+for page in /hub/dashboard/ "/hub/dashboard/?window=all" \
+  /hub/providers/ /hub/providers/new/ /hub/embeddings/ /hub/agents/ /hub/testing/ \
   "/hub/testing/?q=flaky+test" /hub/usage/?range=90d /hub/sources/ /hub/sources/new/git/; do
   code=$(curl -s -b "$jar" -o /dev/null -w "%{http_code}" "$base$page")
   echo "$page -> $code"

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from etl.models import Commit, EtlRun, Project, PullRequest, Repository, SyncState, WorkItem
+from etl.models import Commit, EtlRun, Project, PullRequest, Repository, SyncState, Tag, WorkItem
 from pulse.core.admin import TenantScopedAdmin
 
 
@@ -39,6 +39,14 @@ class CommitAdmin(TenantScopedAdmin):
     list_display = ("sha", "repository", "author_name", "committed_at")
     list_filter = ("client",)
     search_fields = ("sha", "message", "author_name")
+    raw_id_fields = ("repository",)
+
+
+@admin.register(Tag)
+class TagAdmin(TenantScopedAdmin):
+    list_display = ("name", "repository", "annotated", "tagged_at", "release_published_at", "client")
+    list_filter = ("annotated", "client")
+    search_fields = ("name", "sha")
     raw_id_fields = ("repository",)
 
 

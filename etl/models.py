@@ -192,6 +192,31 @@ class PullRequestCommit(TenantOwnedModel):
         constraints = [models.UniqueConstraint(fields=["client", "pull_request", "sha"], name="uniq_pr_commit")]
 
 
+class Tag(TenantOwnedModel):
+    """A git tag of a repository: from a local clone, GitHub (with its release, when one was
+    published) or a tags file. Release tags are what delivery metrics count as deployments."""
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=255)
+    sha = models.CharField(max_length=64, help_text="The commit the tag points at (peeled)")
+    object_sha = models.CharField(max_length=64, blank=True, default="", help_text="The tag object, when annotated")
+    annotated = models.BooleanField(default=False)
+    tagged_at = models.DateTimeField(null=True, blank=True, help_text="The tagger date of an annotated tag")
+    commit_committed_at = models.DateTimeField(null=True, blank=True)
+    base_shas = models.JSONField(
+        default=list, blank=True, help_text="For a commit Pulse has not imported: its merge bases with the branch"
+    )
+    release_published_at = models.DateTimeField(null=True, blank=True, help_text="GitHub release, when published")
+    release_prerelease = models.BooleanField(default=False, help_text="GitHub marks the release a prerelease")
+
+    class Meta:
+        db_table = "repository_tags"
+        constraints = [models.UniqueConstraint(fields=["client", "repository", "name"], name="uniq_repository_tag")]
+
+    def __str__(self) -> str:
+        return f"{self.repository} {self.name}"
+
+
 class JiraKeyLink(TenantOwnedModel):
     """A Jira key mentioned in a commit message or a pull request."""
 

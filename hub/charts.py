@@ -6,7 +6,7 @@ from decimal import Decimal
 WIDTH, HEIGHT, PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 720, 220, 56, 56, 12, 28
 
 
-def _nice_max(value: float) -> float:
+def nice_max(value: float) -> float:
     if value <= 0:
         return 1.0
     magnitude = 10 ** math.floor(math.log10(value))
@@ -20,8 +20,8 @@ def daily_chart(daily: list[dict]) -> dict:
     """Geometry for the template: one bar per day (cost) and a polyline (tokens), with axis maxima."""
     costs = [float(d["cost"]) for d in daily]
     tokens = [int(d["total_tokens"]) for d in daily]
-    cost_max = _nice_max(max(costs, default=0))
-    token_max = _nice_max(max(tokens, default=0))
+    cost_max = nice_max(max(costs, default=0))
+    token_max = nice_max(max(tokens, default=0))
     plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     slot = plot_w / max(len(daily), 1)

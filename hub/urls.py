@@ -1,12 +1,18 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from hub.views import agents, embeddings, providers, records, sources, testing, usage
+from hub.views import agents, dashboard, embeddings, providers, records, sources, testing, usage
 
 app_name = "hub"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="hub:providers"), name="index"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/compute/", dashboard.dashboard_compute, name="dashboard-compute"),
+    path("dashboard/insights/", dashboard.dashboard_insights, name="dashboard-insights"),
+    path(
+        "dashboard/insights/<int:insight_id>/state/", dashboard.dashboard_insight_state, name="dashboard-insight-state"
+    ),
     path("providers/", providers.provider_list, name="providers"),
     path("providers/new/", providers.provider_create, name="provider-create"),
     path("providers/<int:provider_id>/edit/", providers.provider_edit, name="provider-edit"),

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from pulse import local_secrets
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "pulse.core",
     "ai",
     "etl",
+    "analytics",
     "hub",
 ]
 
@@ -142,7 +144,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "hub:dashboard"  # the delivery dashboard is where a user lands
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
@@ -252,6 +254,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "backfill-pickup": {"task": "ai.backfill_pickup_task", "schedule": 60.0},
     "task-ownership-prune": {"task": "pulse.core.task_ownership_prune_task", "schedule": 24 * 3600.0},
+    # Delivery metrics follow each sync (tenants whose data changed), insights come daily.
+    "delivery-refresh": {"task": "analytics.delivery_refresh_task", "schedule": 600.0},
+    "insights-daily": {"task": "analytics.insights_daily_task", "schedule": crontab(hour=6, minute=0)},
 }
 # A running backfill whose heartbeat is older than this is taken to have lost its worker.
 BACKFILL_STALE_SECONDS = env.int("BACKFILL_STALE_SECONDS", default=120)

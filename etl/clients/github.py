@@ -5,6 +5,10 @@ Docs: https://docs.github.com/rest/pulls/pulls#list-pull-requests
       https://docs.github.com/rest/pulls/comments#list-review-comments-on-a-pull-request
       https://docs.github.com/rest/pulls/pulls#list-commits-on-a-pull-request
       https://docs.github.com/rest/commits/commits#list-commits / #get-a-commit
+      https://docs.github.com/rest/git/refs#list-matching-references
+      https://docs.github.com/rest/git/tags#get-a-tag
+      https://docs.github.com/rest/releases/releases#list-releases
+      https://docs.github.com/rest/repos/repos#get-a-repository
       https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api
 Plain data out; no models.
 """
@@ -132,6 +136,22 @@ class GitHubClient:
 
     def commit(self, repository: str, sha: str) -> dict:
         return self._json(self._get(f"/repos/{repository}/commits/{sha}"))
+
+    def repository(self, repository: str) -> dict:
+        return self._json(self._get(f"/repos/{repository}"))
+
+    def tag_refs(self, repository: str) -> list[dict]:
+        """Every tag ref: {ref: "refs/tags/NAME", object: {type: "commit" | "tag", sha}}."""
+        return [r for page in self.paginate(f"/repos/{repository}/git/matching-refs/tags") for r in page]
+
+    def tag_object(self, repository: str, sha: str) -> dict:
+        """An annotated tag: its tagger (with the date) and the object it points at."""
+        return self._json(self._get(f"/repos/{repository}/git/tags/{sha}"))
+
+    def releases(self, repository: str) -> Iterator[dict]:
+        """Releases, newest first."""
+        for page in self.paginate(f"/repos/{repository}/releases"):
+            yield from page
 
 
 def commit_record(data: dict) -> dict:

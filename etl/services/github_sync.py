@@ -21,6 +21,7 @@ from etl.models import (
     SyncState,
 )
 from etl.services.commits import JIRA_KEY, commits_upsert, normalize_commit
+from etl.services.github_tags import sync_github_tags
 from etl.services.runs import run_count, vectorize_records
 from etl.services.upsert import upsert_row, upsert_rows
 from pulse.core.models import Integration
@@ -93,6 +94,7 @@ def sync_github(integration: Integration, state: SyncState, run: EtlRun) -> dict
             )
             _sync_pulls(integration, client, repository, since.get("pulls_updated_since"), run)
             _sync_commits(integration, client, repository, since.get("commits_since"), run)
+            sync_github_tags(tenant=integration.client, client=client, repository=repository, run=run)
             cursor[name] = {"pulls_updated_since": started, "commits_since": started}
     finally:
         client.close()
@@ -180,8 +182,11 @@ def _sync_commits(integration, client, repository, since, run) -> None:
     rows = []
     for item in client.commits_since(repository.full_name, since):
         if len(item.get("parents") or []) > 1:
-            continue  # merge commits repeat their parents' changes
-        rows.append(normalize_commit(commit_record(client.commit(repository.full_name, item["sha"]))))
+            # A merge has no change of its own (no files to fetch), but releases are found by
+            # walking parents, so it is stored from the list item.
+            rows.append(normalize_commit(commit_record(item)))
+        else:
+            rows.append(normalize_commit(commit_record(client.commit(repository.full_name, item["sha"]))))
         if len(rows) == 100:
             _commits_page(integration, repository, rows, run)
             rows = []

@@ -1,5 +1,5 @@
 """Import commits from a JSON Lines file (the format of ../shared/data/commits) through the same
-upsert and vectorize path as a live sync."""
+upsert and vectorize path as a live sync, then derive the pull requests its merges record."""
 
 import gzip
 import json
@@ -8,6 +8,7 @@ from pathlib import Path
 
 from etl.models import EtlRun, Repository
 from etl.services.commits import InvalidCommitError, commits_upsert, normalize_commit
+from etl.services.pull_derivation import pull_requests_derive
 from etl.services.runs import run_count, run_error, run_finish, run_start, vectorize_records
 from pulse.core.models import Client
 
@@ -30,9 +31,11 @@ def commits_import_file(
     batch_size: int = BATCH,
 ) -> EtlRun:
     """Stream the file in batches. A malformed line fails the run with its line number; batches
-    before it stay committed and the failing batch writes nothing."""
+    before it stay committed and the failing batch writes nothing. The file is in git log order
+    (newest first), so each repository's first commit in it is taken as its branch head."""
     run = run_start(client=client, kind="commits_file")
     repositories: dict[str, Repository] = {}
+    heads: dict[str, str] = {}
     batch: list[dict] = []
     batch_repo: str | None = None
     try:
@@ -53,9 +56,14 @@ def commits_import_file(
                 if progress:
                     progress(run)
             batch_repo = name
+            heads.setdefault(name, row["sha"])
             batch.append(row)
         if batch:
             _flush(client, run, repositories, batch_repo, batch, vectorize)
+        for name, repository in repositories.items():
+            pulls = pull_requests_derive(client=client, repository=repository, head_sha=heads[name])
+            if vectorize:
+                vectorize_records(client=client, run=run, table_name="pull_requests", record_ids=pulls)
     except (InvalidCommitError, OSError, UnicodeDecodeError) as exc:
         run_error(run, str(exc))
         return run_finish(run, failed=True)

@@ -8,17 +8,19 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from etl.clients.git import GitSourceError, head_sha, iter_commits
+from etl.clients.git import GitSourceError, branch_name, head_sha, iter_commits, iter_tags
 from etl.clients.http import SourceError
 from etl.models import EtlRun, Repository, SyncState
 from etl.services.commits import InvalidCommitError, commits_upsert, normalize_commit
+from etl.services.pull_derivation import pull_requests_derive
 from etl.services.runs import run_count, run_error, run_finish, run_start, vectorize_records
 from etl.services.sources import git_path_allowed
+from etl.services.tags import InvalidTagError, normalize_tag, tags_upsert
 from pulse.core.models import Integration
 
 logger = logging.getLogger(__name__)
 SOURCE_TYPES = (Integration.Type.JIRA, Integration.Type.GITHUB, Integration.Type.GIT)
-PAGE_ERRORS = (SourceError, GitSourceError, InvalidCommitError, KeyError, TypeError, ValueError)
+PAGE_ERRORS = (SourceError, GitSourceError, InvalidCommitError, InvalidTagError, KeyError, TypeError, ValueError)
 
 
 class UnsupportedIntegrationError(ValueError):
@@ -45,7 +47,7 @@ def sync_integration(*, integration: Integration) -> EtlRun:
         # Pages already committed stay; this page wrote nothing; the cursor does not move.
         message = (
             str(exc)
-            if isinstance(exc, SourceError | GitSourceError | InvalidCommitError)
+            if isinstance(exc, SourceError | GitSourceError | InvalidCommitError | InvalidTagError)
             else (f"unreadable payload: {type(exc).__name__}: {exc}")
         )
         run_error(run, message)
@@ -63,18 +65,24 @@ def _sync_git(integration: Integration, state: SyncState, run: EtlRun) -> dict:
     branch = config.get("branch") or "HEAD"
     name = config.get("repository") or path.name
     repository, _ = Repository.objects.get_or_create(
-        client=integration.client, full_name=name, defaults={"source": "git", "url": str(path)}
+        client=integration.client,
+        full_name=name,
+        defaults={"source": "git", "url": str(path), "default_branch": branch_name(path, branch)},
     )
     last = state.cursor.get("last_sha")
     head = head_sha(path, branch)
     batch: list[dict] = []
-    for commit in iter_commits(path, ref=branch, since_sha=last):
+    for commit in iter_commits(path, ref=branch, since_sha=last, tags=True):
         batch.append(normalize_commit(commit))
         if len(batch) == 500:
             _git_page(integration, repository, run, batch)
             batch = []
     if batch:
         _git_page(integration, repository, run, batch)
+    tags = [normalize_tag(tag) for tag in iter_tags(path)]
+    tags_upsert(client=integration.client, repository=repository, rows=tags, complete=True)
+    pulls = pull_requests_derive(client=integration.client, repository=repository, head_sha=head)
+    vectorize_records(client=integration.client, run=run, table_name="pull_requests", record_ids=pulls)
     return {**state.cursor, "last_sha": head}
 
 

@@ -20,7 +20,9 @@ def world(tenant_a):
     staff.is_staff = True
     staff.save()
     staff.user_permissions.add(*Permission.objects.filter(codename__endswith="_user"))
-    staff.user_permissions.add(*Permission.objects.filter(content_type__app_label__in=["ai", "etl", "core"]))
+    staff.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label__in=["ai", "etl", "core", "analytics"])
+    )
     ops = Group.objects.create(name="platform-ops")
     ops.permissions.add(*Permission.objects.all())
     return {

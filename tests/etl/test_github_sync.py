@@ -74,6 +74,10 @@ def _mock(respx_mock, prs: list[dict], pages: int = 1):
         respx_mock.get(f"{API}/pulls/{pr['number']}/commits").respond(200, json=_load("commit-items.json"))
     commits = respx_mock.get(f"{API}/commits").respond(200, json=_load("commit-items.json"))
     respx_mock.get(f"{API}/commits/{_load('commit.json')['sha']}").respond(200, json=_load("commit.json"))
+    # Tags and releases have their own tests (test_github_tags.py); this repository has none.
+    respx_mock.get(API).respond(200, json=_load("full-repository-default-response.json"))
+    respx_mock.get(f"{API}/releases").respond(200, json=[])
+    respx_mock.get(f"{API}/git/matching-refs/tags").respond(200, json=[])
     return lists, commits
 
 

@@ -7,6 +7,8 @@ ERROR_SCHEMA = {
     "additionalProperties": True,
     "description": "`detail` (a message) for most errors; field names mapping to messages for invalid input.",
 }
+# Query parameters that name one of the tenant's objects: another tenant's id is a 404, like a missing one.
+OBJECT_QUERY = ("repository",)
 # Statuses particular operations answer, beyond the common ones (by path, method).
 EXTRA = {
     "402": ("Refused: the tenant's AI budget is used up.", ("/ai/embeddings/", "/ai/vectors/")),
@@ -20,7 +22,10 @@ def _codes(path: str, operation: dict) -> dict[str, str]:
     codes = {"400": "Invalid input.", "429": "Too many requests."}
     if operation.get("security") not in (None, [], [{}]):
         codes |= {"401": "Not signed in.", "403": "Not allowed (a member cannot change settings)."}
-    if "{" in path:
+    names_an_object = any(
+        p.get("in") == "query" and p.get("name") in OBJECT_QUERY for p in operation.get("parameters", [])
+    )
+    if "{" in path or names_an_object:
         codes["404"] = "No such object in your tenant."
     if "requestBody" in operation:
         codes |= {"413": "The body is too large.", "415": "Not JSON."}

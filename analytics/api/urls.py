@@ -1,0 +1,19 @@
+"""Mounted at /api/v1/ by the project's URLs (by string: nothing imports analytics)."""
+
+from django.urls import path, re_path
+
+from analytics.api import views
+
+urlpatterns = [
+    path("metrics/delivery/", views.DeliveryMetricsView.as_view(), name="metrics-delivery"),
+    path("metrics/delivery/compute/", views.DeliveryComputeView.as_view(), name="metrics-delivery-compute"),
+    path(
+        "metrics/delivery/settings/<int:repository_id>/",
+        views.DeliverySettingsView.as_view(),
+        name="metrics-delivery-settings",
+    ),
+    # The design notes' path has no trailing slash; both spellings answer.
+    re_path(r"^ai/dashboard/insights/?$", views.DashboardInsightsView.as_view(), name="ai-dashboard-insights"),
+    path("ai/insights/", views.InsightListView.as_view(), name="ai-insights"),
+    path("ai/insights/<int:insight_id>/", views.InsightDetailView.as_view(), name="ai-insight"),
+]

@@ -1,0 +1,185 @@
+"""The Dashboard, the page a user lands on: the four DORA tiles with their level and a sparkline,
+weekly charts, a repository and window picker, the insights with their actions, and an empty
+state that says what data is missing and how to add it."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from analytics.insights.selectors import insight_get, insight_list
+from analytics.insights.services import insight_state_set, insights_generate
+from analytics.metrics.definitions import DEFINITIONS
+from analytics.metrics.selectors import delivery_metrics, repository_get, repository_list, window_parse
+from analytics.metrics.services import delivery_compute
+from hub.delivery_charts import sparkline, weekly_chart
+from hub.views.common import tenant_page
+
+WINDOWS = (("4w", "4 weeks"), ("12w", "12 weeks"), ("26w", "26 weeks"), ("52w", "1 year"), ("24m", "2 years"))
+WINDOWS += (("all", "All time"),)
+METRIC_NAMES = {
+    "deployments": "deployments",
+    "lead_time_median_seconds": "lead time",
+    "failed": "failed deployments",
+    "prs_merged": "pull requests merged",
+    "pr_lead_time_median_seconds": "pull request lead time",
+}
+
+
+INSIGHT_ACTIONS = (("seen", "Mark seen"), ("dismissed", "Dismiss"), ("new", "Mark new"))
+
+
+def _without(query, name: str) -> str:
+    copy = query.copy()
+    copy.pop(name, None)
+    return copy.urlencode()
+
+
+class DashboardForm(forms.Form):
+    window = forms.ChoiceField(choices=WINDOWS, required=False)
+    repository = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, repositories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["repository"].choices = [("", "All repositories"), *((r.pk, r.full_name) for r in repositories)]
+
+
+def _tiles(metrics: dict) -> list[dict]:
+    series = metrics["series"]
+    deployments, lead, failure, restore = (
+        metrics[key] for key in ("deployments", "lead_time", "change_failure_rate", "time_to_restore")
+    )
+    return [
+        {
+            "key": "frequency",
+            "label": "Deployment frequency",
+            "value": deployments["per_week"],
+            "format": "per_week",
+            "detail": deployments,
+            "level": deployments["level"],
+            "spark": sparkline([row["deployments"] for row in series]),
+        },
+        {
+            "key": "lead_time",
+            "label": "Lead time for changes",
+            "value": lead["median_seconds"],
+            "format": "duration",
+            "detail": lead,
+            "level": lead["level"],
+            "spark": sparkline([row["lead_time_median_seconds"] for row in series]),
+        },
+        {
+            "key": "failure_rate",
+            "label": "Change failure rate",
+            "value": failure["rate"],
+            "format": "percent",
+            "detail": failure,
+            "level": failure["level"],
+            "spark": sparkline([row["change_failure_rate"] for row in series]),
+        },
+        {
+            "key": "restore",
+            "label": "Time to restore",
+            "value": restore["median_seconds"],
+            "format": "duration",
+            "detail": restore,
+            "level": restore["level"],
+            "spark": sparkline([row["time_to_restore_median_seconds"] for row in series]),
+        },
+    ]
+
+
+def _charts(series: list[dict]) -> list[dict]:
+    return [
+        {"key": "deployments", "title": "Deployments per week", "unit": "", **weekly_chart(series, "deployments")},
+        {
+            "key": "lead_time",
+            "title": "Median lead time (hours)",
+            "unit": " h",
+            **weekly_chart(series, "lead_time_median_seconds", scale=3600),
+        },
+        {"key": "prs", "title": "Pull requests merged per week", "unit": "", **weekly_chart(series, "prs_merged")},
+        {
+            "key": "failure_rate",
+            "title": "Change failure rate (%)",
+            "unit": " %",
+            **weekly_chart(series, "change_failure_rate", scale=0.01),
+        },
+    ]
+
+
+@tenant_page
+@require_GET
+def dashboard(request):
+    repositories = repository_list(client=request.client)
+    form = DashboardForm(request.GET, repositories=repositories)
+    choice = form.cleaned_data if form.is_valid() else {}
+    window = window_parse(value=choice.get("window") or "12w", end=timezone.now())
+    repository = (
+        repository_get(client=request.client, repository_id=choice["repository"]) if choice.get("repository") else None
+    )
+    metrics = delivery_metrics(client=request.client, window=window, repository=repository, granularity="week")
+    show_all = request.GET.get("insights") == "all"
+    insights = insight_list(client=request.client, states=None if show_all else ["new", "seen"])[:20]
+    return render(
+        request,
+        "hub/dashboard.html",
+        {
+            "form": form,
+            "window": window,
+            "windows": WINDOWS,
+            "repository": repository,
+            "repositories": repositories,
+            "metrics": metrics,
+            "tiles": _tiles(metrics),
+            "charts": _charts(metrics["series"]),
+            "insights": insights,
+            "show_all_insights": show_all,
+            "definitions": DEFINITIONS,
+            "insight_actions": INSIGHT_ACTIONS,
+            "query": _without(request.GET, "insights"),
+        },
+    )
+
+
+def _back(request):
+    target = request.POST.get("next", "")
+    return redirect(target if target.startswith("/hub/dashboard/") else "hub:dashboard")
+
+
+@tenant_page
+@require_POST
+def dashboard_compute(request):
+    """Compute the metrics now (they are otherwise computed within minutes of a sync)."""
+    computation = delivery_compute(client=request.client)
+    counts = computation.counts
+    messages.success(
+        request, f"Metrics computed: {counts['deployments']} deployments, {counts['pull_requests']} pull requests."
+    )
+    return _back(request)
+
+
+@tenant_page
+@require_POST
+def dashboard_insights(request):
+    """Generate insights now, with the tenant's agent settings."""
+    generated = insights_generate(client=request.client)
+    messages.success(request, f"Insights generated: {len(generated.insights)} found.")
+    short = sorted({METRIC_NAMES.get(item["metric"], item["metric"]) for item in generated.not_enough_data})
+    if short:
+        messages.info(request, f"Not enough data yet (under 6 weeks) for: {', '.join(short)}.")
+    return _back(request)
+
+
+@tenant_page
+@require_POST
+def dashboard_insight_state(request, insight_id: int):
+    insight = insight_get(client=request.client, insight_id=insight_id)
+    state = request.POST.get("state", "")
+    if state in dict(INSIGHT_ACTIONS):
+        insight_state_set(insight=insight, state=state)
+        messages.success(request, f"Marked “{insight.title}” {state}.")
+    else:
+        messages.error(request, "Choose seen, dismissed or new.")
+    return _back(request)
