@@ -137,3 +137,7 @@ class Insight(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+# Models of the Q&A agent live beside its code; Django finds them through this module.
+from analytics.qa.models import QACacheEntry, QAInteraction  # noqa: E402, F401

@@ -23,6 +23,7 @@ PROVIDER_LABELS = {
     "google_gemini": "Google Gemini",
     "anthropic_claude": "Anthropic Claude",
     "custom_gateway": "Custom gateway (OpenAI-compatible, LiteLLM-style)",
+    "local_openai": "Local OpenAI-compatible server (llama.cpp, Ollama, vLLM; no key)",
 }
 # Which optional fields each provider type shows (the template hides the others; the server ignores them).
 PROVIDER_FIELDS = {
@@ -32,6 +33,7 @@ PROVIDER_FIELDS = {
     "google_gemini": ("api_key", "base_url", "dimensions", "batch_size", "timeout_seconds"),
     "anthropic_claude": ("api_key", "base_url", "timeout_seconds"),
     "custom_gateway": ("api_key", "base_url", "dimensions", "batch_size", "timeout_seconds"),
+    "local_openai": ("base_url", "dimensions", "batch_size", "timeout_seconds"),
 }
 OPTIONAL_PROVIDER_FIELDS = sorted({f for fields in PROVIDER_FIELDS.values() for f in fields})
 # Service error keys (integration columns) → form fields.

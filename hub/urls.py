@@ -1,13 +1,15 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from hub.views import agents, dashboard, embeddings, providers, records, sources, testing, usage
+from hub.views import agents, ask, dashboard, embeddings, providers, records, sources, testing, usage
 
 app_name = "hub"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="hub:providers"), name="index"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("ask/", ask.ask_page, name="ask"),
+    path("ask/<int:interaction_id>/feedback/", ask.ask_feedback, name="ask-feedback"),
     path("dashboard/compute/", dashboard.dashboard_compute, name="dashboard-compute"),
     path("dashboard/insights/", dashboard.dashboard_insights, name="dashboard-insights"),
     path(

@@ -283,6 +283,10 @@ QDRANT_PATH = env("QDRANT_PATH", default=str(VAR_DIR / "qdrant"))
 # image's gunicorn kills a worker at 60 s); longer work runs on the Celery worker.
 AI_REQUEST_MAX_SECONDS = env.float("AI_REQUEST_MAX_SECONDS", default=20.0)
 
+# The Q&A agent reuses an answer for a question whose embedding is at least this close (cosine) to a
+# cached one, for the same data, context and settings (bench/qa.py measures hits and wrong hits).
+QA_SEMANTIC_CACHE_THRESHOLD = env.float("QA_SEMANTIC_CACHE_THRESHOLD", default=0.9)
+
 # Readiness probes give up quickly so /readyz answers even when a dependency hangs.
 READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", default=2.0)
 

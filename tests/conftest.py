@@ -3,7 +3,7 @@ from rest_framework.test import APIClient
 
 from tests.factories import make_client, make_user
 
-pytest_plugins = ["tests.secret_guard"]
+pytest_plugins = ["tests.secret_guard", "tests.llama"]
 
 
 @pytest.fixture

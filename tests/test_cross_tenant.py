@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from ai.models import BackfillJob
 from analytics.models import Insight
+from analytics.qa.models import QAInteraction
 from pulse.core.models import Integration, TaskOwnership
 from tests.ai.factories import ai_integration
 from tests.etl.factories import make_commits
@@ -20,7 +21,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 # Routes whose parameter is not an object id (a type of thing to create).
 NOT_IDS = {"source-create"}
 # Writes every member may do: marking an insight seen or dismissed changes no setting.
-MEMBER_WRITES = {"ai-insight", "dashboard-insight-state", "worker-ping-status"}
+MEMBER_WRITES = {"ai-insight", "dashboard-insight-state", "worker-ping-status", "ai-qa-feedback", "ask-feedback"}
 
 
 def _routes(resolver=None, prefix="") -> list[tuple[str, str, list[str]]]:
@@ -59,7 +60,9 @@ def _objects(tenant) -> dict[str, str]:
         dedupe_key=f"{MARK}-{tenant.pk}",
         confidence=0.9,
     )
+    answer = QAInteraction.objects.create(client=tenant, question=MARK, response={"answer": MARK}, mode="extractive")
     return {
+        "interaction_id": str(answer.pk),
         "insight_id": str(insight.pk),
         "repository_id": str(commit.repository_id),
         "provider_id": str(provider.pk),

@@ -12,6 +12,7 @@ Which embed to call: `execute_embedding` is one uncached provider call (the API'
 (content-hash cache, batch quality check), and it calls `execute_embedding`.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +23,7 @@ from ai.execution.run import Outcome, run_with_fallback
 from ai.providers.base import BaseProvider, EmbeddingResult, GenerationResult, Usage
 from ai.providers.catalog import ModelInfo
 from ai.providers.errors import DimensionMismatchError, PermanentProviderError
+from ai.providers.registry import build_provider
 from pulse.core.models import Client, Integration
 
 
@@ -146,3 +148,10 @@ def execute_generation(
         max_seconds=max_seconds,
     )
     return GenerationOutcome(**vars(outcome), text=result.text, model=result.model, usage=result.usage)
+
+
+def token_counter(integration: Integration) -> tuple[Callable[[str], int], int | None]:
+    """The model's own token counter (the adapter's: exact locally, cl100k for remote models) and its
+    context size, for callers that fit a prompt to the model (the Q&A agent's sources)."""
+    resolved = resolve(integration)
+    return build_provider(resolved.config).count_tokens, resolved.info.max_tokens

@@ -47,6 +47,7 @@ class Outcome:
     provider: ResolvedProvider  # the candidate that answered
     attempts: int
     errors: list[str] = field(default_factory=list)
+    cost: Decimal | None = None  # USD of the answering call as the ledger has it (None: unknown price)
 
     @property
     def integration(self) -> Integration:
@@ -118,6 +119,7 @@ class _Run:
         self.dimensions = primary.info.dimensions if operation == "embedding" else None
         self.errors: list[str] = []
         self.attempts = 0
+        self.cost: Decimal | None = None
         self._budget: BudgetStatus | None = None
 
     def record(
@@ -205,7 +207,7 @@ class _Run:
                 time.sleep(wait)
                 continue
             latency = (time.perf_counter() - started) * 1000
-            cost = _cost(adapter, candidate.info, usage, model_name)
+            cost = self.cost = _cost(adapter, candidate.info, usage, model_name)
             self.record(candidate, usage=usage, cost=cost, latency_ms=latency, model=model_name)
             note_success(candidate.integration)
             return result
@@ -266,6 +268,6 @@ def run_with_fallback(
             continue
         result = run.call_with_retries(candidate, adapter, call)
         if result is not FAILED:
-            return result, Outcome(provider=candidate, attempts=run.attempts, errors=run.errors)
+            return result, Outcome(provider=candidate, attempts=run.attempts, errors=run.errors, cost=run.cost)
         note_failure(candidate.integration)
     raise AIExecutionError(f"No AI provider could complete the {operation}", run.errors)

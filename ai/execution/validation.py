@@ -18,8 +18,9 @@ REQUIRED = {
         "api_version": "Azure OpenAI needs this.",
     },
     "custom_gateway": {"base_url": "The gateway's URL, e.g. https://gateway.example.com/v1."},
+    "local_openai": {"base_url": "The server's URL, e.g. http://127.0.0.1:8080/v1 (llama.cpp) or :11434/v1 (Ollama)."},
 }
-KEYLESS_PROVIDERS = ("sentence_transformers", "custom_gateway")
+KEYLESS_PROVIDERS = ("sentence_transformers", "custom_gateway", "local_openai")
 
 
 def validate_ai_integration(integration: Integration) -> None:

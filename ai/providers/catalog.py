@@ -9,6 +9,7 @@ import yaml
 CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
 OVERRIDABLE = ("dimensions", "max_tokens", "input_price_per_1k", "output_price_per_1k", "capabilities", "tier")
 CAPABILITIES = ("embedding", "text_generation", "analysis")
+SELF_HOSTED = ("sentence_transformers", "local_openai")  # models run by the tenant: no vendor bills them
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,14 @@ def catalog_models(*, capability: str | None = None, provider: str | None = None
 def model_info(*, provider: str, model: str, overrides: dict | None = None) -> ModelInfo:
     """The catalog entry for (provider, model) with the integration's overrides applied.
 
-    A model the catalog does not know still gets an entry: unknown price (None), and the
-    capabilities and dimensions the integration declares.
+    A model the catalog does not know still gets an entry: unknown price (None), except on a
+    provider that runs on the tenant's own hardware (free), and the capabilities and dimensions
+    the integration declares.
     """
     base = next((e for e in _entries() if e["provider"] == provider and e["name"] == model), None)
     entry = dict(base or {"provider": provider, "name": model, "capabilities": [], "tier": "balanced"})
+    if base is None and provider in SELF_HOSTED:
+        entry.update(input_price_per_1k=0.0, output_price_per_1k=0.0)
     for key in OVERRIDABLE:
         if overrides and overrides.get(key) is not None:
             entry[key] = overrides[key]

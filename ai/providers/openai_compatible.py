@@ -166,6 +166,19 @@ class AzureOpenAIProvider(OpenAIProvider):
         return CredentialCheck(ok=True, latency_ms=round((time.perf_counter() - started) * 1000, 1))
 
 
+class LocalServerProvider(OpenAIProvider):
+    """An OpenAI-compatible server the tenant runs (llama.cpp's server, Ollama, vLLM): no API key,
+    the server's URL required, free. A URL on the private network must be allow-listed in
+    production (PULSE_OUTBOUND_ALLOWLIST); local mode reaches loopback."""
+
+    key = "local_openai"
+
+    def _client(self) -> openai.OpenAI:
+        if not self.config.base_url:
+            raise PermanentProviderError("local_openai: base_url (e.g. http://127.0.0.1:8080/v1) is required")
+        return super()._client()
+
+
 class GeminiProvider(OpenAIProvider):
     key = "google_gemini"
 

@@ -10,6 +10,7 @@ PROVIDERS: dict[str, str] = {
     "openai": "ai.providers.openai_compatible.OpenAIProvider",
     "azure_openai": "ai.providers.openai_compatible.AzureOpenAIProvider",
     "google_gemini": "ai.providers.openai_compatible.GeminiProvider",
+    "local_openai": "ai.providers.openai_compatible.LocalServerProvider",
     "custom_gateway": "ai.providers.gateway.CustomGatewayProvider",
     "anthropic_claude": "ai.providers.anthropic.AnthropicProvider",
 }

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from analytics.api import views
+from analytics.api import qa_views, views
 
 urlpatterns = [
     path("metrics/delivery/", views.DeliveryMetricsView.as_view(), name="metrics-delivery"),
@@ -16,4 +16,8 @@ urlpatterns = [
     re_path(r"^ai/dashboard/insights/?$", views.DashboardInsightsView.as_view(), name="ai-dashboard-insights"),
     path("ai/insights/", views.InsightListView.as_view(), name="ai-insights"),
     path("ai/insights/<int:insight_id>/", views.InsightDetailView.as_view(), name="ai-insight"),
+    # The design notes' path has no trailing slash; both spellings answer.
+    re_path(r"^ai/qa/ask/?$", qa_views.QAAskView.as_view(), name="ai-qa-ask"),
+    path("ai/qa/history/", qa_views.QAHistoryView.as_view(), name="ai-qa-history"),
+    path("ai/qa/<int:interaction_id>/feedback/", qa_views.QAFeedbackView.as_view(), name="ai-qa-feedback"),
 ]

