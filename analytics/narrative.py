@@ -1,5 +1,5 @@
-"""The only place analytics uses the `ai` package: the tenant's agent settings, and the optional
-LLM phrasing of an insight the statistics already found.
+"""The insights agent's use of the `ai` package: the tenant's agent settings, and the optional LLM
+phrasing of an insight the statistics already found (the Q&A agent in analytics/qa is the other).
 
 A model only rephrases computed facts. It gets the facts and the templated sentence, answers
 through the execution path (routing, budget, ledger, fallback) and its answer is kept only if every
@@ -36,6 +36,8 @@ def insight_settings(*, client: Client) -> dict:
         "proactive_insights": bool(generation["proactive_insights"]),
         "custom_prompts": list(generation["custom_prompts"] or []),
         "anomaly_detection": bool(dashboard["anomaly_detection"]),
+        "predictive_analytics": bool(dashboard["predictive_analytics"]),
+        "auto_refresh": bool(dashboard["auto_refresh"]),
         "narrative_generation": bool(dashboard["narrative_generation"]),
     }
 

@@ -193,10 +193,11 @@ def _recommendation(metric: str, facts: dict, p_value: float, statistic: dict) -
 
 
 def detect(
-    series: list[dict], summary: dict, *, depth: str, anomalies: bool
+    series: list[dict], summary: dict, *, depth: str, anomalies: bool, trends: bool = True
 ) -> tuple[list[InsightResult], list[NotEnoughData]]:
     """Insights from complete weekly buckets (oldest first) and the window's summary. `depth`:
-    basic = DORA series only; advanced and expert add pull request flow, trends and recommendations."""
+    basic = DORA series only; advanced and expert add pull request flow, trends and recommendations.
+    `trends` (the tenant's predictive analytics switch): where a series is heading."""
     # Weeks before the first deployment or merge are no history, only silence: a team three weeks
     # in has three points, not twelve.
     active = [i for i, row in enumerate(series) if row.get("deployments") or row.get("prs_merged")]
@@ -211,7 +212,7 @@ def detect(
             continue
         if anomalies and (result := _anomaly(spec, points)):
             found.append(result)
-        if depth != "basic" and (result := _trend(spec, points)):
+        if trends and depth != "basic" and (result := _trend(spec, points)):
             found.append(result)
     if depth != "basic":
         found.extend(_recommendations(summary))

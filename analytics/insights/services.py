@@ -90,7 +90,8 @@ def _short(item: NotEnoughData, repository: Repository | None) -> dict:
 
 def insights_generate(*, client: Client, now: datetime | None = None) -> InsightsGenerated:
     """Compute metrics if the data changed, then find and store insights per the tenant's agent
-    settings (analysis depth, anomaly detection, narrative generation, custom prompts)."""
+    settings (analysis depth, anomaly detection, predictive analytics, narrative generation, custom
+    prompts)."""
     settings = narrative.insight_settings(client=client)
     delivery_compute(client=client)
     window = _window(now or timezone.now())
@@ -98,7 +99,11 @@ def insights_generate(*, client: Client, now: datetime | None = None) -> Insight
     for repository in _scopes(client, settings["analysis_depth"]):
         data = delivery_metrics(client=client, window=window, repository=repository, granularity="week")
         results, missing = detect(
-            data["series"], data, depth=settings["analysis_depth"], anomalies=settings["anomaly_detection"]
+            data["series"],
+            data,
+            depth=settings["analysis_depth"],
+            anomalies=settings["anomaly_detection"],
+            trends=settings["predictive_analytics"],
         )
         short.extend(_short(item, repository) for item in missing)
         for result in results:

@@ -13,6 +13,7 @@ from analytics.insights.services import insight_state_set, insights_generate
 from analytics.metrics.definitions import DEFINITIONS
 from analytics.metrics.selectors import delivery_metrics, repository_get, repository_list, window_parse
 from analytics.metrics.services import delivery_compute
+from analytics.narrative import insight_settings
 from hub.delivery_charts import sparkline, weekly_chart
 from hub.views.common import tenant_page
 
@@ -109,6 +110,14 @@ def _charts(series: list[dict]) -> list[dict]:
     ]
 
 
+AUTO_REFRESH_SECONDS = 300
+
+
+def _auto_refresh(client) -> int | None:
+    """The tenant's "auto refresh" agent setting: the page reloads itself while it is open."""
+    return AUTO_REFRESH_SECONDS if insight_settings(client=client)["auto_refresh"] else None
+
+
 @tenant_page
 @require_GET
 def dashboard(request):
@@ -139,6 +148,10 @@ def dashboard(request):
             "definitions": DEFINITIONS,
             "insight_actions": INSIGHT_ACTIONS,
             "query": _without(request.GET, "insights"),
+            # The tenant's "auto refresh" agent setting: the page reloads itself while it is open.
+            "auto_refresh_seconds": AUTO_REFRESH_SECONDS
+            if insight_settings(client=request.client)["auto_refresh"]
+            else None,
         },
     )
 

@@ -44,8 +44,9 @@ def settings_for(client, **dashboard) -> None:
 
     depth = dashboard.pop("analysis_depth", "advanced")
     proactive = dashboard.pop("proactive_insights", True)
+    prompts = dashboard.pop("custom_prompts", [])
     agent = {**AGENT_DEFAULTS, "insight_generation": {**AGENT_DEFAULTS["insight_generation"]}}
-    agent["insight_generation"].update(analysis_depth=depth, proactive_insights=proactive)
+    agent["insight_generation"].update(analysis_depth=depth, proactive_insights=proactive, custom_prompts=prompts)
     agent_preferences_set(client=client, agent_config=agent, dashboard_ai={**DASHBOARD_DEFAULTS, **dashboard})
 
 
@@ -112,6 +113,16 @@ def test_a_steady_rise_is_a_trend_with_its_slope(tenant_a):
         1 - math.erfc(z / math.sqrt(2))
     )
     assert trends[0].priority == "low"  # more merges is good news
+
+
+def test_predictive_analytics_off_reports_no_trend(tenant_a):
+    seed_merges(tenant_a, [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21])
+    settings_for(tenant_a, predictive_analytics=False)
+
+    generated = insights_generate(client=tenant_a, now=NOW)
+
+    assert [i for i in generated.insights if i.kind == "trend"] == []
+    assert generated.settings["predictive_analytics"] is False
 
 
 def test_agent_settings_turn_anomaly_detection_and_depth_off(tenant_a):

@@ -75,3 +75,13 @@ def test_narrative_generation_off_asks_no_model(tenant_a, llm):
     insight = insights_generate(client=tenant_a, now=NOW).insights[0]
 
     assert insight.text_source == "template" and not AIUsageTracking.objects.filter(client=tenant_a).exists()
+
+
+def test_the_tenants_custom_prompts_guide_the_wording(tenant_a, llm, respx_mock):
+    settings_for(tenant_a, custom_prompts=["Address the team as 'crew'.", "Never use exclamation marks."])
+    route = respx_mock.post(f"{LLM}/chat/completions").respond(200, json=_answer(TEMPLATE))
+
+    insights_generate(client=tenant_a, now=NOW)
+
+    system = json.loads(route.calls[0].request.content)["messages"][0]["content"]
+    assert "- Address the team as 'crew'." in system and "- Never use exclamation marks." in system

@@ -118,3 +118,14 @@ def test_the_next_address_must_stay_on_the_dashboard(client, member_a):
     response = signed_in(client, member_a).post(reverse("hub:dashboard-compute"), {"next": "https://evil.example/"})
 
     assert response["Location"] == reverse("hub:dashboard")
+
+
+def test_the_auto_refresh_setting_makes_the_page_reload_itself(client, member_a, tenant_a):
+    from tests.analytics.test_insights import settings_for
+
+    page = signed_in(client, member_a)
+    on = page.get("/hub/dashboard/").content.decode()
+    settings_for(tenant_a, auto_refresh=False)
+    off = page.get("/hub/dashboard/").content.decode()
+
+    assert 'id="auto-refresh" data-seconds="300"' in on and 'id="auto-refresh"' not in off
