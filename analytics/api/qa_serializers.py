@@ -60,6 +60,7 @@ class QAAnswerSerializer(serializers.Serializer):
     route = RouteSerializer()
     notes = serializers.ListField(child=serializers.CharField())
     cached = serializers.BooleanField()
+    cached_from = serializers.CharField(allow_null=True, help_text="The question a cached answer was written for")
     usage = UsageSerializer()
     latency_ms = serializers.IntegerField()
 

@@ -57,8 +57,8 @@ def _embedding(client: Client, question: str) -> tuple[np.ndarray, str] | None:
     return vector / (np.linalg.norm(vector) or 1.0), item.model.key
 
 
-def cache_lookup(*, client: Client, scope: str, question: str) -> tuple[dict, str] | None:
-    """(the cached response, "exact" or "semantic"), or None."""
+def cache_lookup(*, client: Client, scope: str, question: str) -> tuple[dict, str, str] | None:
+    """(the cached response, "exact" or "semantic", the question it answered), or None."""
     key = _digest(normalized(question), scope)
     entry = QACacheEntry.objects.for_client(client).filter(key=key).first()
     kind = "exact"
@@ -68,7 +68,7 @@ def cache_lookup(*, client: Client, scope: str, question: str) -> tuple[dict, st
     if entry is None:
         return None
     QACacheEntry.objects.filter(pk=entry.pk).update(hits=F("hits") + 1)
-    return entry.response, kind
+    return entry.response, kind, entry.question
 
 
 def _nearest(client: Client, scope: str, question: str, vector: np.ndarray, model: str) -> QACacheEntry | None:

@@ -220,10 +220,20 @@ def qa_ask(*, client: Client, user: User | None, question: str, context: dict | 
     scope = scope_of(client, {k: v for k, v in context.items() if k != "window_span"}, chosen)
     hit = cache_lookup(client=client, scope=scope, question=question)
     if hit is not None:
-        response = {**hit[0], "cached": True, "cache": hit[1], "usage": {"tokens": 0, "cost": "0"}}
+        response = {
+            **hit[0],
+            "cached": True,
+            "cache": hit[1],
+            "cached_from": hit[2],
+            "usage": {"tokens": 0, "cost": "0"},
+        }
     else:
         response = {"notes": [], "follow_up_questions": [], "data_sources": [], "usage": {"tokens": 0, "cost": "0"}}
-        response |= _answer(client, question, context, chosen, route) | {"cached": False, "cache": None}
+        response |= _answer(client, question, context, chosen, route) | {
+            "cached": False,
+            "cache": None,
+            "cached_from": None,
+        }
         if response["found"]:
             cache_store(client=client, scope=scope, question=question, response=response)
     response |= {
