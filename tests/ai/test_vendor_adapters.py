@@ -10,6 +10,7 @@ from ai.execution.calls import execute_embedding, execute_generation
 from ai.execution.run import AIExecutionError
 from ai.models import AIUsageTracking
 from ai.providers.base import ProviderConfig
+from ai.providers.catalog import SELF_HOSTED
 from ai.providers.errors import CapabilityError
 from ai.providers.registry import PROVIDERS, build_provider
 from tests.ai.factories import ai_integration, payload
@@ -21,7 +22,11 @@ def test_every_registered_provider_imports_and_describes_its_model():
     for key in PROVIDERS:
         provider = build_provider(ProviderConfig(provider=key, model="m"))
         assert provider.key == key
-        assert provider.model_info.input_price_per_1k is None  # unknown model: unknown price, not $0
+        # An unknown model has an unknown price, never a made-up $0; a model the tenant runs itself is free.
+        expected = 0.0 if key in SELF_HOSTED else None
+        assert (
+            provider.model_info.input_price_per_1k == expected and provider.model_info.output_price_per_1k == expected
+        )
     minilm = build_provider(ProviderConfig(provider="sentence_transformers", model="all-MiniLM-L6-v2")).model_info
     assert (minilm.dimensions, minilm.input_price_per_1k, minilm.tier) == (384, 0, "fast")
 
