@@ -9,6 +9,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="hub:providers"), name="index"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("ask/", ask.ask_page, name="ask"),
+    path("ask/stream/", ask.ask_stream, name="ask-stream"),
     path("ask/<int:interaction_id>/feedback/", ask.ask_feedback, name="ask-feedback"),
     path("dashboard/compute/", dashboard.dashboard_compute, name="dashboard-compute"),
     path("dashboard/insights/", dashboard.dashboard_insights, name="dashboard-insights"),

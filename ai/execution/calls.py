@@ -20,7 +20,7 @@ import numpy as np
 from ai.execution.routing import route_integration
 from ai.execution.rows import ResolvedProvider, resolve
 from ai.execution.run import Outcome, run_with_fallback
-from ai.providers.base import BaseProvider, EmbeddingResult, GenerationResult, Usage
+from ai.providers.base import BaseProvider, EmbeddingResult, GenerationResult, TextSink, Usage
 from ai.providers.catalog import ModelInfo
 from ai.providers.errors import DimensionMismatchError, PermanentProviderError
 from ai.providers.registry import build_provider
@@ -131,11 +131,14 @@ def execute_generation(
     operation: str = "text_generation",
     metadata: dict | None = None,
     max_seconds: float | None = None,
+    on_text: TextSink | None = None,
 ) -> GenerationOutcome:
+    """A reply from `integration` (or the routed model), with fallback along its chain. `on_text`
+    receives the text as it streams (a fallback's attempt streams again from its start)."""
     primary = _chosen(client, integration, None, operation, 1)
 
     def call(adapter: BaseProvider, info: ModelInfo):
-        result: GenerationResult = adapter.generate(messages, params)
+        result: GenerationResult = adapter.generate(messages, params, on_text)
         return result, result.usage, result.model
 
     result, outcome = run_with_fallback(

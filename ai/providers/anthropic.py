@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from ai.providers.base import BaseProvider, GenerationResult, Usage
+from ai.providers.base import BaseProvider, GenerationResult, TextSink, Usage
 from ai.providers.errors import (
     PermanentProviderError,
     ProviderError,
@@ -70,7 +70,10 @@ class AnthropicProvider(BaseProvider):
             retry_after=parse_retry_after(response.headers.get("retry-after")),
         )
 
-    def generate(self, messages: list[dict[str, str]], params: dict[str, Any] | None = None) -> GenerationResult:
+    def generate(
+        self, messages: list[dict[str, str]], params: dict[str, Any] | None = None, on_text: TextSink | None = None
+    ) -> GenerationResult:
+        """Not streamed: with `on_text`, the whole reply is handed over once, when it is complete."""
         params = dict(params or {})
         system = "\n\n".join(m["content"] for m in messages if m.get("role") == "system")
         body: dict[str, Any] = {
@@ -83,6 +86,8 @@ class AnthropicProvider(BaseProvider):
             body["system"] = system
         data = self._request("POST", "/v1/messages", json=body)
         text = "".join(block.get("text", "") for block in data.get("content", []) if block.get("type") == "text")
+        if on_text is not None and text:
+            on_text(text)
         usage = data.get("usage") or {}
         return GenerationResult(
             text=text,

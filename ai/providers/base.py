@@ -6,12 +6,15 @@ concerns (retries, timeouts, fallback, cooldown, truncation, usage ledger, cost)
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ai.providers import tokenizer
 from ai.providers.catalog import ModelInfo, model_info
 from ai.providers.errors import CapabilityError, ProviderError
+
+TextSink = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,11 @@ class BaseProvider:
     def embed(self, texts: list[str]) -> EmbeddingResult:
         raise CapabilityError(f"{self.key} ({self.config.model}) does not produce embeddings.")
 
-    def generate(self, messages: list[dict[str, str]], params: dict[str, Any] | None = None) -> GenerationResult:
+    def generate(
+        self, messages: list[dict[str, str]], params: dict[str, Any] | None = None, on_text: TextSink | None = None
+    ) -> GenerationResult:
+        """The model's reply. With `on_text`, an adapter that can stream hands it each piece of text
+        as it arrives (the whole result is still returned at the end)."""
         raise CapabilityError(f"{self.key} ({self.config.model}) does not generate text.")
 
     def list_models(self) -> list[str]:

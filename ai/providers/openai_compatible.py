@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import openai
 
-from ai.providers.base import BaseProvider, CredentialCheck, EmbeddingResult, GenerationResult, Usage
+from ai.providers.base import BaseProvider, CredentialCheck, EmbeddingResult, GenerationResult, TextSink, Usage
 from ai.providers.errors import (
     PermanentProviderError,
     ProviderError,
@@ -108,8 +108,12 @@ class OpenAIProvider(BaseProvider):
             model=response.model or self.config.model,
         )
 
-    def generate(self, messages: list[dict[str, str]], params: dict[str, Any] | None = None) -> GenerationResult:
+    def generate(
+        self, messages: list[dict[str, str]], params: dict[str, Any] | None = None, on_text: TextSink | None = None
+    ) -> GenerationResult:
         params = dict(params or {})
+        if on_text is not None:
+            return self._call(lambda client: self._streamed(client, messages, params, on_text))
         response = self._call(
             lambda client: client.chat.completions.create(model=self._model_param(), messages=messages, **params)
         )
@@ -126,6 +130,29 @@ class OpenAIProvider(BaseProvider):
             model=response.model or self.config.model,
             finish_reason=choice.finish_reason or "",
         )
+
+    def _streamed(self, client, messages, params: dict, on_text: TextSink) -> GenerationResult:
+        """The same call, streamed: each piece of text goes to `on_text` as it arrives. Usage comes
+        in the last chunk where the server sends it (`include_usage`), else it is counted here."""
+        stream = client.chat.completions.create(
+            model=self._model_param(), messages=messages, stream=True, stream_options={"include_usage": True}, **params
+        )
+        pieces, usage, model, finish = [], None, "", ""
+        for chunk in stream:
+            model = chunk.model or model
+            usage = chunk.usage or usage
+            for choice in chunk.choices or []:
+                finish = choice.finish_reason or finish
+                if text := (choice.delta.content if choice.delta else None):
+                    pieces.append(text)
+                    on_text(text)
+        text = "".join(pieces)
+        if usage is None:
+            prompt = "\n".join(str(m.get("content", "")) for m in messages)
+            usage = Usage(input_tokens=self.count_tokens(prompt), output_tokens=self.count_tokens(text))
+        else:
+            usage = Usage(input_tokens=usage.prompt_tokens or 0, output_tokens=usage.completion_tokens or 0)
+        return GenerationResult(text=text, usage=usage, model=model or self.config.model, finish_reason=finish)
 
     def list_models(self) -> list[str]:
         return sorted(self._call(lambda client: [model.id for model in client.models.list()]))

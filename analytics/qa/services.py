@@ -14,6 +14,7 @@ from django.http import Http404
 from ai.execution.budgets import BudgetExceededError
 from ai.execution.calls import execute_generation, token_counter
 from ai.execution.routing import NoProviderError, route_integration
+from ai.providers.base import TextSink
 from ai.providers.errors import AIError
 from ai.setup.agents import agent_preferences
 from analytics.metrics.selectors import window_parse
@@ -80,7 +81,9 @@ def _follow_ups(question: str, sources: list[Source]) -> list[str]:
     return list(dict.fromkeys(asks))[:3]
 
 
-def _generate(client: Client, question: str, sources: list[Source], models: list[Integration], style: str):
+def _generate(
+    client: Client, question: str, sources: list[Source], models: list[Integration], style: str, on_text=None
+):
     """(Generated, outcome) from the first model that answers; BudgetExceededError and the last
     AIError propagate so the caller can fall back to the extractive answer and say why."""
     error: AIError | None = None
@@ -93,6 +96,7 @@ def _generate(client: Client, question: str, sources: list[Source], models: list
                 params=generative.params_for(model.provider),
                 metadata={"purpose": "qa"},
                 max_seconds=settings.AI_REQUEST_MAX_SECONDS,
+                on_text=on_text,
             )
         except BudgetExceededError:
             raise
@@ -103,7 +107,7 @@ def _generate(client: Client, question: str, sources: list[Source], models: list
     raise error or NoProviderError("No model can write answers for this tenant.")
 
 
-def _search_answer(client: Client, question: str, context: dict, chosen: dict) -> dict:
+def _search_answer(client: Client, question: str, context: dict, chosen: dict, on_text=None) -> dict:
     models = _models(client, chosen)
     counter, context_tokens = token_counter(models[0]) if models else (None, None)
     budget = max(500, min(context_tokens - 1000, 6000)) if context_tokens else DEFAULT_SOURCE_TOKENS
@@ -121,7 +125,7 @@ def _search_answer(client: Client, question: str, context: dict, chosen: dict) -
     notes: list[str] = []
     if models:
         try:
-            generated, outcome = _generate(client, question, sources, models, chosen["response_style"])
+            generated, outcome = _generate(client, question, sources, models, chosen["response_style"], on_text)
             return _generated_response(generated, outcome, sources, question)
         except BudgetExceededError as exc:
             notes.append(f"{exc} Answered from the sources without a model.")
@@ -178,13 +182,13 @@ def _generated_response(generated: generative.Generated, outcome, sources: list[
     }
 
 
-def _answer(client: Client, question: str, context: dict, chosen: dict, route: Route) -> dict:
+def _answer(client: Client, question: str, context: dict, chosen: dict, route: Route, on_text=None) -> dict:
     if route.kind == "metrics":
         return {
             **metrics_answer(client=client, question=question, window=context.get("window") or window_of(question)),
             "mode": "metrics",
         }
-    response = _search_answer(client, question, context, chosen)
+    response = _search_answer(client, question, context, chosen, on_text)
     if route.kind == "sql":
         response.setdefault("notes", []).append(
             "Counting and trend questions are answered best by the SQL agent, which is not available here; "
@@ -210,8 +214,12 @@ def _resolved_context(client: Client, context: dict) -> dict:
     return resolved
 
 
-def qa_ask(*, client: Client, user: User | None, question: str, context: dict | None = None) -> dict:
-    """The answer to `question` from the tenant's own data, with its evidence, kept in the history."""
+def qa_ask(
+    *, client: Client, user: User | None, question: str, context: dict | None = None, on_text: TextSink | None = None
+) -> dict:
+    """The answer to `question` from the tenant's own data, with its evidence, kept in the history.
+    `on_text` receives a generative answer's raw text as the model streams it; the returned answer
+    is the checked one."""
     started = time.perf_counter()
     question = " ".join(question.split())
     context = _resolved_context(client, context or {})
@@ -229,7 +237,7 @@ def qa_ask(*, client: Client, user: User | None, question: str, context: dict | 
         }
     else:
         response = {"notes": [], "follow_up_questions": [], "data_sources": [], "usage": {"tokens": 0, "cost": "0"}}
-        response |= _answer(client, question, context, chosen, route) | {
+        response |= _answer(client, question, context, chosen, route, on_text) | {
             "cached": False,
             "cache": None,
             "cached_from": None,

@@ -1,9 +1,17 @@
 """Ask: a question answered from the tenant's data, with numbered sources, confidence, mode and
-cost; follow-up questions as buttons; thumbs up or down; the asker's recent questions."""
+cost; follow-up questions as buttons; thumbs up or down; the asker's recent questions. With
+JavaScript, a generative answer's text streams in while the model writes it (`ask_stream`); the
+page then shows the checked answer."""
+
+import json
+import logging
+import queue
+import threading
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.db import connection
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -12,6 +20,7 @@ from analytics.qa.services import qa_ask, qa_feedback, qa_history, qa_interactio
 from hub.views.common import flash_service_error, tenant_page
 
 MAX_QUESTION = 1000
+logger = logging.getLogger(__name__)
 
 
 def _shown(request) -> dict | None:
@@ -57,3 +66,39 @@ def ask_feedback(request, interaction_id: int):
     qa_feedback(interaction=interaction, helpful=helpful)
     messages.success(request, "Thanks: noted." if helpful else "Thanks: noted, this answer was not helpful.")
     return redirect(reverse("hub:ask") + f"?id={interaction_id}")
+
+
+def _answer_in_thread(client, user, question: str, events: queue.Queue) -> None:
+    """Runs on its own thread so the response can stream; its database connection is its own."""
+    try:
+        answer = qa_ask(client=client, user=user, question=question, on_text=lambda text: events.put(("delta", text)))
+        events.put(("done", {"id": answer["id"]}))
+    except Exception:
+        logger.exception("streamed question failed")
+        events.put(("error", {"detail": "The question could not be answered; try again."}))
+    finally:
+        connection.close()
+        events.put(None)
+
+
+@tenant_page
+@require_POST
+def ask_stream(request):
+    """Server-sent events: `delta` (text as the model writes it), then `done` with the answer's id
+    (the page then loads the checked answer) or `error`."""
+    question = (request.POST.get("question") or "").strip()
+    if not question or len(question) > MAX_QUESTION:
+        return JsonResponse({"question": [f"Type a question of at most {MAX_QUESTION:,} characters."]}, status=400)
+    events: queue.Queue = queue.Queue()
+    threading.Thread(
+        target=_answer_in_thread, args=(request.client, request.user, question, events), daemon=True
+    ).start()
+
+    def stream():
+        while (event := events.get()) is not None:
+            yield f"event: {event[0]}\ndata: {json.dumps(event[1])}\n\n"
+
+    response = StreamingHttpResponse(stream(), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # a proxy must pass the pieces on as they come
+    return response
