@@ -92,44 +92,18 @@ def _replay(client, queries, rng) -> dict:
     return counts
 
 
-def _with_llama(client, queries, shas) -> dict | None:
-    import subprocess
-    import sys
-
+def _with_llama(client, queries, shas) -> dict:
     from pulse.core.models import Integration
-    from tests.llama import _gguf, free_port
+    from tests.llama import running_llama_server
 
-    port = free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and the test model's path
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(_gguf()),
-            "--model_alias",
-            "smollm2",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            "2048",
-            "--verbose",
-            "false",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait(port)
+    with running_llama_server(start_seconds=240) as base:
         llm, _ = Integration.objects.update_or_create(
             client=client,
             integration_name="SmolLM2 (llama.cpp)",
             defaults={
                 "integration_type": "ai_model",
                 "integration_subtype": "llm",
-                "base_url": f"http://127.0.0.1:{port}/v1",
+                "base_url": base,
                 "configuration": {"provider": "local_openai"},
                 "model_config": {"model_name": "smollm2", "max_tokens": 2048},
             },
@@ -137,21 +111,6 @@ def _with_llama(client, queries, shas) -> dict | None:
         result = _run_mode(client, queries, shas)
         llm.delete()  # the extractive runs of the next invocation must not find it
         return result
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def _wait(port: int) -> None:
-    import httpx
-
-    for _ in range(240):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    raise RuntimeError("llama.cpp server did not start")
 
 
 def main() -> None:
