@@ -1,7 +1,8 @@
 """Reads of the ETL area for the configuration hub: data sources with their sync state and runs."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import Http404
+from prometheus_client.core import GaugeMetricFamily
 
 from etl.models import EtlRun
 from etl.services.sources import SOURCE_TYPES
@@ -36,3 +37,27 @@ def run_list(*, client: Client, integration: Integration | None = None, limit: i
     if integration is not None:
         runs = runs.filter(integration=integration)
     return runs[:limit]
+
+
+def sync_metrics():
+    """Scrape-time gauges: runs in progress by kind and status, and sources whose last run failed."""
+    active = GaugeMetricFamily("pulse_sync_runs_active", "ETL runs queued or running.", labels=["kind", "status"])
+    for kind, status, count in (
+        EtlRun.objects.filter(status__in=(EtlRun.Status.QUEUED, EtlRun.Status.RUNNING))
+        .values_list("kind", "status")
+        .annotate(n=Count("id"))
+    ):
+        active.add_metric([kind, status], count)
+    last_status = (
+        EtlRun.objects.filter(integration=OuterRef("pk"), finished_at__isnull=False)
+        .order_by("-pk")
+        .values("status")[:1]
+    )
+    failing = (
+        Integration.objects.filter(integration_type__in=SOURCE_TYPES)
+        .annotate(last=Subquery(last_status))
+        .filter(last=EtlRun.Status.FAILED)
+        .count()
+    )
+    yield active
+    yield GaugeMetricFamily("pulse_sync_sources_failing", "Data sources whose last run failed.", value=failing)

@@ -20,6 +20,8 @@ from etl.clients.git import GitSourceError, head_sha
 from etl.clients.github import GitHubClient, GitHubConfig
 from etl.clients.http import SourceError
 from etl.clients.jira import JiraClient, JiraConfig
+from etl.models import EtlRun
+from etl.services.runs import run_queue
 from pulse.core import services as core_services
 from pulse.core.models import Client, Integration
 from pulse.core.queue import enqueue_on_commit
@@ -203,8 +205,11 @@ def source_test(*, integration: Integration) -> SourceTestResult:
     return SourceTestResult(True, round((time.perf_counter() - started) * 1000, 1), detail)
 
 
-def source_sync_enqueue(*, integration: Integration) -> None:
-    """Sync now, on a worker, after the current transaction commits."""
+def source_sync_enqueue(*, integration: Integration) -> EtlRun:
+    """Sync now, on a worker, after the current transaction commits. Returns the queued run, which
+    the hub and the API follow until it ends."""
     if not integration.active:
         raise ValidationError({"active": f"{integration.integration_name} is paused; activate it to sync."})
-    enqueue_on_commit("etl.sync_integration_task", integration.pk)
+    run = run_queue(integration=integration)
+    enqueue_on_commit("etl.sync_integration_task", integration.pk, run.pk)
+    return run

@@ -1,15 +1,23 @@
-"""Plain Django views of the core: health probes and the signed-in home page."""
+"""Plain Django views of the core: health probes, metrics and the signed-in home page."""
 
+import hmac
+import ipaddress
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from pulse.core.health import readiness
+from pulse.core.metrics import exposition
 from pulse.core.models import Integration
+from pulse.core.net import client_ip
+
+PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 @require_GET
@@ -28,6 +36,33 @@ def readyz(request):
     if not (request.user.is_authenticated and request.user.is_staff):
         checks = {name: {"status": c["status"], "latency_ms": c["latency_ms"]} for name, c in checks.items()}
     return JsonResponse({"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503)
+
+
+def _metrics_allowed(request) -> bool:
+    """A bearer token equal to PULSE_METRICS_TOKEN, or a client address in PULSE_METRICS_ALLOWED_NETWORKS."""
+    token = settings.PULSE_METRICS_TOKEN
+    sent = request.headers.get("Authorization", "")
+    if token and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+        return True
+    try:
+        address = ipaddress.ip_address(client_ip(request))
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(net, strict=False) for net in settings.PULSE_METRICS_ALLOWED_NETWORKS)
+
+
+@require_GET
+@never_cache
+def metrics(request):
+    """Prometheus metrics of every Pulse process (pulse/core/metrics.py), for the operator only."""
+    if not _metrics_allowed(request):
+        return HttpResponse(
+            "Metrics need PULSE_METRICS_TOKEN (Authorization: Bearer) or an address in "
+            "PULSE_METRICS_ALLOWED_NETWORKS.\n",
+            status=403,
+            content_type="text/plain; charset=utf-8",
+        )
+    return HttpResponse(exposition(), content_type=PROMETHEUS_CONTENT_TYPE)
 
 
 def bad_request(request, exception):
