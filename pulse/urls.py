@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("pulse.core.api.urls")),
     path("api/v1/ai/", include("ai.api.urls")),
+    path("api/v1/etl/", include("etl.api.urls")),
     path("api/v1/", include("analytics.api.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from ai.models import BackfillJob
 from analytics.models import Insight
+from etl.models import EtlRun, Project, PullRequest, PullRequestReview, Tag, WorkItem
 from pulse.core.models import Integration, TaskOwnership
 from tests.ai.factories import ai_integration
 from tests.etl.factories import make_commits
@@ -59,7 +60,9 @@ def _objects(tenant) -> dict[str, str]:
         dedupe_key=f"{MARK}-{tenant.pk}",
         confidence=0.9,
     )
+    records = _records(tenant, commit)
     return {
+        **records,
         "insight_id": str(insight.pk),
         "repository_id": str(commit.repository_id),
         "provider_id": str(provider.pk),
@@ -69,6 +72,24 @@ def _objects(tenant) -> dict[str, str]:
         "table": "commits",
         "record_id": str(commit.pk),
         "task_id": task.task_id,
+    }
+
+
+def _records(tenant, commit) -> dict[str, str]:
+    """The ETL API's kinds of ids: a run, a work item, a pull request, its review, a release."""
+    run = EtlRun.objects.create(client=tenant, kind="git", errors=[MARK])
+    project = Project.objects.create(client=tenant, key=f"P{tenant.pk}", name=MARK)
+    item = WorkItem.objects.create(client=tenant, project=project, external_id="1", key=f"P{tenant.pk}-1", summary=MARK)
+    pr = PullRequest.objects.create(client=tenant, repository=commit.repository, number=1, title=MARK)
+    review = PullRequestReview.objects.create(client=tenant, pull_request=pr, external_id="r1", body=MARK)
+    tag = Tag.objects.create(client=tenant, repository=commit.repository, name=MARK, sha=commit.sha)
+    return {
+        "run_id": str(run.pk),
+        "work_item_id": str(item.pk),
+        "pull_request_id": str(pr.pk),
+        "review_id": str(review.pk),
+        "commit_id": str(commit.pk),
+        "release_id": str(tag.pk),
     }
 
 

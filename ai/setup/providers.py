@@ -39,19 +39,25 @@ def _check_key(data: dict[str, Any], base: Integration | None) -> None:
     )
 
 
+# Errors of the integrations table under the names of the providers' flat shape.
+PROVIDER_ERROR_FIELDS = {"integration_name": "name", "integration_subtype": "subtype"}
+
+
 def provider_create(*, client: Client, data: dict[str, Any]) -> Integration:
     _check_key(data, None)
     columns, credentials = provider_row_values(data)
     columns.setdefault("integration_subtype", Integration.Subtype.EMBEDDING)
-    return core_services.integration_create(
-        client=client, integration_type=Integration.Type.AI_MODEL, credentials=credentials, **columns
-    )
+    with core_services.errors_named(PROVIDER_ERROR_FIELDS):
+        return core_services.integration_create(
+            client=client, integration_type=Integration.Type.AI_MODEL, credentials=credentials, **columns
+        )
 
 
 def provider_update(*, integration: Integration, data: dict[str, Any]) -> Integration:
     _check_key(data, integration)
     columns, credentials = provider_row_values(data, base=integration)
-    return core_services.integration_update(integration=integration, credentials=credentials, **columns)
+    with core_services.errors_named(PROVIDER_ERROR_FIELDS):
+        return core_services.integration_update(integration=integration, credentials=credentials, **columns)
 
 
 def provider_draft(*, client: Client, data: dict[str, Any], base: Integration | None = None) -> Integration:
