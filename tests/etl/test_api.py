@@ -10,10 +10,23 @@ from etl.models import EtlRun, JiraKeyLink, Project, PullRequest, PullRequestCom
 from etl.tasks import sync_integration_task
 from tests.ai.factories import local_embedding
 from tests.etl.factories import make_commits, make_repository
-from tests.etl.test_git_source import repo  # noqa: F401 - the git repository fixture
+from tests.etl.test_git_source import _git
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/etl"
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A clone with three commits on `main`."""
+    path = tmp_path / "clone"
+    path.mkdir()
+    _git(path, "init", "-q", "-b", "main")
+    for i in range(3):
+        (path / "notes.txt").write_text(f"{i}\n")
+        _git(path, "add", ".")
+        _git(path, "commit", "-q", "-m", f"Change {i}")
+    return path
 
 
 @pytest.fixture
@@ -27,7 +40,7 @@ def _git_source(api, path, name="Clone") -> dict:
     return response.json()
 
 
-def test_a_source_is_created_listed_edited_tested_and_deleted(api, repo):  # noqa: F811
+def test_a_source_is_created_listed_edited_tested_and_deleted(api, repo):
     source = _git_source(api, repo)
     assert source["type"] == "git" and source["configuration"]["path"] == str(repo)
     assert source["schedule"]["kind"] == "none" and source["last_run"] is None
@@ -59,7 +72,7 @@ def test_github_and_jira_secrets_are_write_only_and_required(api):
 
 def test_sync_now_answers_the_queued_run_and_the_worker_runs_it(
     api, repo, tenant_a, django_capture_on_commit_callbacks
-):  # noqa: F811
+):
     local_embedding(tenant_a)
     source = _git_source(api, repo)
     with django_capture_on_commit_callbacks(execute=False) as sent:
@@ -79,7 +92,7 @@ def test_sync_now_answers_the_queued_run_and_the_worker_runs_it(
     assert api.get(f"{API}/sources/{source['id']}/").json()["last_run"]["status"] == "succeeded"
 
 
-def test_schedules_are_interval_or_cron_and_refuse_bad_input(api, repo):  # noqa: F811
+def test_schedules_are_interval_or_cron_and_refuse_bad_input(api, repo):
     source = _git_source(api, repo)
     url = f"{API}/sources/{source['id']}/schedule/"
     every = api.put(url, {"kind": "interval", "every_minutes": 30})
@@ -184,7 +197,7 @@ def test_another_tenants_sources_runs_and_records_are_404(api, tenant_b):
     assert api.get(f"{API}/runs/").json()["results"] == []
 
 
-def test_members_read_but_do_not_change_sources(member_a, api_as, api, repo):  # noqa: F811
+def test_members_read_but_do_not_change_sources(member_a, api_as, api, repo):
     source = _git_source(api, repo)
     member = api_as(member_a)
     assert member.get(f"{API}/sources/").status_code == 200
@@ -195,9 +208,14 @@ def test_members_read_but_do_not_change_sources(member_a, api_as, api, repo):  #
 def test_the_openapi_schema_documents_the_etl_api(client):
     paths = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()["paths"]
     for path in (
-        "/api/v1/etl/sources/", "/api/v1/etl/sources/{source_id}/schedule/", "/api/v1/etl/sources/{source_id}/sync/",
-        "/api/v1/etl/runs/", "/api/v1/etl/runs/{run_id}/", "/api/v1/etl/work-items/", "/api/v1/etl/releases/{release_id}/",
-    ):  # fmt: skip
+        "/api/v1/etl/sources/",
+        "/api/v1/etl/sources/{source_id}/schedule/",
+        "/api/v1/etl/sources/{source_id}/sync/",
+        "/api/v1/etl/runs/",
+        "/api/v1/etl/runs/{run_id}/",
+        "/api/v1/etl/work-items/",
+        "/api/v1/etl/releases/{release_id}/",
+    ):
         assert path in paths, path
     commits = paths["/api/v1/etl/commits/"]["get"]
     assert {"repository", "author", "since", "until", "cursor", "limit"} <= {p["name"] for p in commits["parameters"]}
