@@ -7,6 +7,7 @@ One flat input shape for every face (the hub's forms, commands):
 Secrets (api_token, token) go to the encrypted credentials; a blank secret on edit keeps the old one.
 """
 
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ from etl.services.schedules import sync_schedule_delete
 from pulse.core import services as core_services
 from pulse.core.models import Client, Integration
 from pulse.core.queue import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
 
 # Each source type's fields in the flat input shape (besides name and active), and its secrets.
 SOURCE_FIELDS = {
@@ -237,4 +240,5 @@ def source_sync_enqueue(*, integration: Integration) -> EtlRun:
         raise ValidationError({"active": f"{integration.integration_name} is paused; activate it to sync."})
     run = run_queue(integration=integration)
     enqueue_on_commit("etl.sync_integration_task", integration.pk, run.pk)
+    logger.info("sync of %s queued as run #%s", integration.integration_name, run.pk)
     return run
