@@ -326,3 +326,12 @@ class SourceForm(forms.Form):
         fields["project_keys"] = ", ".join(fields["project_keys"])
         fields["repositories"] = "\n".join(fields["repositories"])
         return fields
+
+
+class WebhookForm(forms.Form):
+    alert_webhook_url = forms.URLField(
+        label="Webhook URL",
+        required=False,
+        assume_scheme="https",
+        help_text="Each new alert is POSTed here as JSON (id, kind, title, detail, opened_at). Blank: none.",
+    )

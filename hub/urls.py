@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from hub.views import agents, dashboard, embeddings, providers, records, sources, testing, usage
+from hub.views import agents, alerts, dashboard, embeddings, providers, records, sources, testing, usage
 
 app_name = "hub"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path(
         "dashboard/insights/<int:insight_id>/state/", dashboard.dashboard_insight_state, name="dashboard-insight-state"
     ),
+    path("alerts/", alerts.alerts_page, name="alerts"),
+    path("alerts/webhook/", alerts.alert_webhook_view, name="alert-webhook"),
+    path("alerts/<int:alert_id>/resolve/", alerts.alert_resolve_view, name="alert-resolve"),
     path("providers/", providers.provider_list, name="providers"),
     path("providers/new/", providers.provider_create, name="provider-create"),
     path("providers/<int:provider_id>/edit/", providers.provider_edit, name="provider-edit"),

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from ai.models import BackfillJob
 from analytics.models import Insight
 from etl.models import EtlRun, Project, PullRequest, PullRequestReview, Tag, WorkItem
-from pulse.core.models import Integration, TaskOwnership
+from pulse.core.models import Alert, Integration, TaskOwnership
 from tests.ai.factories import ai_integration
 from tests.etl.factories import make_commits
 
@@ -21,7 +21,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 # Routes whose parameter is not an object id (a type of thing to create).
 NOT_IDS = {"source-create"}
 # Writes every member may do: marking an insight seen or dismissed changes no setting.
-MEMBER_WRITES = {"ai-insight", "dashboard-insight-state", "worker-ping-status"}
+MEMBER_WRITES = {"ai-insight", "dashboard-insight-state", "worker-ping-status", "alert-resolve"}
 
 
 def _routes(resolver=None, prefix="") -> list[tuple[str, str, list[str]]]:
@@ -61,9 +61,14 @@ def _objects(tenant) -> dict[str, str]:
         confidence=0.9,
     )
     records = _records(tenant, commit)
+    alert = Alert.objects.create(
+        client=tenant, kind="sync_failing", key="sync:1", title=f"{MARK} alert", opened_at=job.created_at,
+        last_seen_at=job.created_at,
+    )  # fmt: skip
     return {
         **records,
         "insight_id": str(insight.pk),
+        "alert_id": str(alert.pk),
         "repository_id": str(commit.repository_id),
         "provider_id": str(provider.pk),
         "source_id": str(source.pk),

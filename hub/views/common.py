@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 
+from pulse.core.alerts import alert_open_count
 from pulse.core.services import integration_delete
 
 
@@ -22,6 +23,7 @@ def tenant_page(view):
             return render(request, "hub/no_tenant.html", status=403)
         request.client = user.client
         request.can_edit = user.is_tenant_admin
+        request.open_alerts = alert_open_count(client=user.client)  # the layout's Alerts tab
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -96,6 +96,10 @@ def alert_list(*, client: Client, state: str | None = Alert.State.OPEN, limit: i
     return alerts.order_by("-last_seen_at", "-id")[:limit]
 
 
+def alert_open_count(*, client: Client) -> int:
+    return Alert.objects.for_client(client).filter(state=Alert.State.OPEN).count()
+
+
 def alert_get(*, client: Client, alert_id) -> Alert:
     try:
         return Alert.objects.for_client(client).get(pk=alert_id)
