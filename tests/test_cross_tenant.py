@@ -11,9 +11,11 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from ai.models import BackfillJob
 from analytics.models import Insight
 from etl.models import EtlRun, Project, PullRequest, PullRequestReview, Tag, WorkItem
+from pulse.core.api_tokens import api_token_create
 from pulse.core.models import Alert, Integration, TaskOwnership
 from tests.ai.factories import ai_integration
 from tests.etl.factories import make_commits
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 MARK = "TENANT-B-MARK"
@@ -21,7 +23,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 # Routes whose parameter is not an object id (a type of thing to create).
 NOT_IDS = {"source-create"}
 # Writes every member may do: marking an insight seen or dismissed changes no setting.
-MEMBER_WRITES = {"ai-insight", "dashboard-insight-state", "worker-ping-status", "alert-resolve"}
+MEMBER_WRITES = {"ai-insight", "dashboard-insight-state", "worker-ping-status", "alert-resolve", "api-token-detail"}
 
 
 def _routes(resolver=None, prefix="") -> list[tuple[str, str, list[str]]]:
@@ -69,6 +71,7 @@ def _objects(tenant) -> dict[str, str]:
         **records,
         "insight_id": str(insight.pk),
         "alert_id": str(alert.pk),
+        "token_id": str(api_token_create(user=make_user(tenant, f"{MARK.lower()}-{tenant.pk}"), name=MARK)[0].pk),
         "repository_id": str(commit.repository_id),
         "provider_id": str(provider.pk),
         "source_id": str(source.pk),
