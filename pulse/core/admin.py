@@ -71,9 +71,9 @@ class TenantAddForm(forms.ModelForm):
         problems = tenants.tenant_problems(name=(data.get("name") or "").strip(), slug=data.get("slug") or "")
         user = tenants.user_problems(username=username, role="admin", email=data.get("admin_email") or "")
         problems |= {f"admin_{key}": message for key, message in user.items() if key != "role"}
-        if data.get("admin_password"):
-            if problem := tenants.password_problem(password=data["admin_password"], username=username):
-                problems["admin_password"] = problem
+        password = data.get("admin_password")
+        if password and (problem := tenants.password_problem(password=password, username=username)):
+            problems["admin_password"] = problem
         for field, message in problems.items():
             if field in self.fields:
                 self.add_error(field, message)
