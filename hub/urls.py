@@ -36,5 +36,6 @@ urlpatterns = [
     path("sources/<int:source_id>/edit/", sources.source_edit, name="source-edit"),
     path("sources/<int:source_id>/test/", sources.source_test_view, name="source-test"),
     path("sources/<int:source_id>/sync/", sources.source_sync_view, name="source-sync"),
+    path("sources/<int:source_id>/schedule/", sources.source_schedule_view, name="source-schedule"),
     path("sources/<int:source_id>/delete/", sources.source_delete, name="source-delete"),
 ]

@@ -285,6 +285,10 @@ QDRANT_URL = env("QDRANT_URL", default="")
 QDRANT_API_KEY = env("QDRANT_API_KEY", default="")
 QDRANT_PATH = env("QDRANT_PATH", default=str(VAR_DIR / "qdrant"))
 
+# Search by meaning hides results less similar than this (cosine): an unrelated question gets "nothing
+# close" rather than the least bad records. 0.25 keeps MiniLM's related hits (0.3 and up) and drops noise.
+PULSE_SEARCH_MIN_SIMILARITY = env.float("PULSE_SEARCH_MIN_SIMILARITY", default=0.25)
+
 # A web request waits at most this long for AI providers, retries and fallbacks included (the
 # image's gunicorn kills a worker at 60 s); longer work runs on the Celery worker.
 AI_REQUEST_MAX_SECONDS = env.float("AI_REQUEST_MAX_SECONDS", default=20.0)

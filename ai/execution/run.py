@@ -211,11 +211,13 @@ class _Run:
         retries = int(
             (candidate.integration.performance_config or {}).get("max_retries", _setting("AI_MAX_RETRIES", 2))
         )
-        load_ms = self.warm_up(adapter)
+        load_ms = None
         for attempt in range(retries + 1):
             if (left := self.remaining()) is not None and left <= 0:
                 self.errors.append(f"{candidate.name}: not tried, the request's time is up")
                 return FAILED
+            if attempt == 0:  # after the deadline check, as the load was when it happened inside the call
+                load_ms = self.warm_up(adapter)
             self.attempts += 1
             started = time.perf_counter()
             try:

@@ -44,8 +44,9 @@ def flash_service_error(request, error) -> None:
     messages.error(request, text)
 
 
-def confirm_delete(request, integration, *, kind: str, back: str, done: str = "", blockers=()):
-    """GET: a page that asks first (naming what blocks the delete); POST (admins): delete, then back."""
+def confirm_delete(request, integration, *, kind: str, back: str, done: str = "", blockers=(), delete=None):
+    """GET: a page that asks first (naming what blocks the delete); POST (admins): delete (with
+    `delete`, when the area has its own service), then back."""
     if request.method != "POST":
         context = {
             "object_label": integration.integration_name,
@@ -58,7 +59,10 @@ def confirm_delete(request, integration, *, kind: str, back: str, done: str = ""
     require_admin(request)
     name = integration.integration_name
     try:
-        integration_delete(integration=integration)
+        if delete is not None:
+            delete()
+        else:
+            integration_delete(integration=integration)
     except ValidationError as exc:
         flash_service_error(request, exc)
     else:

@@ -6,8 +6,9 @@ import ipaddress
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -65,6 +66,13 @@ def metrics(request):
     return HttpResponse(exposition(), content_type=PROMETHEUS_CONTENT_TYPE)
 
 
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page's <link rel="icon"> says. The static URL is
+    read per request: in production it is the hashed name from collectstatic's manifest."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
 def bad_request(request, exception):
     """Django's 400 handler: JSON under /api/ (413 for a body over the limit), the page elsewhere."""
     too_big = isinstance(exception, RequestDataTooBig)
@@ -95,12 +103,16 @@ def home(request):
     client = request.user.client
     steps = {}
     if client is not None:
-        # Counts of what the tenant has set up, for the getting-started checklist. Core owns
-        # integrations; the run count comes through the reverse relation, not an etl import.
+        # The getting-started checklist ticks what is done, not what exists: a provider whose last
+        # test passed, a sync that completed. Core owns integrations; runs come through the reverse
+        # relation, not an etl import.
         integrations = Integration.objects.for_client(client)
+        providers = integrations.filter(integration_type=Integration.Type.AI_MODEL)
+        sources = integrations.exclude(integration_type=Integration.Type.AI_MODEL)
         steps = {
-            "providers": integrations.filter(integration_type=Integration.Type.AI_MODEL).count(),
-            "sources": integrations.exclude(integration_type=Integration.Type.AI_MODEL).count(),
-            "runs": integrations.filter(etl_runs__isnull=False).values("etl_runs").count(),
+            "providers": providers.count(),
+            "tested": providers.filter(performance_config__last_test__ok=True).count(),
+            "sources": sources.count(),
+            "synced": sources.filter(etl_runs__status__in=("succeeded", "partial")).values("etl_runs").count(),
         }
     return render(request, "core/home.html", {"client": client, "steps": steps})
