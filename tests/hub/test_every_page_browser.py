@@ -69,6 +69,22 @@ pytestmark = [
 LONG = "Refactor-the-closure-parser-so-lambdas-without-parameters-stop-throwing-NullPointerExceptions"
 
 
+def _usage(tenant) -> None:
+    """A month of priced calls, one a day, for the usage chart."""
+    for day in range(30):
+        row = AIUsageTracking.objects.create(
+            client=tenant,
+            provider="openai",
+            operation="embedding",
+            model_name="text-embedding-3-small",
+            input_tokens=1200 * day,
+            total_tokens=1200 * day,
+            cost=Decimal("0.0024") * day,
+            latency_ms=40,
+        )
+        AIUsageTracking.objects.filter(pk=row.pk).update(created_at=timezone.now() - timedelta(days=day))
+
+
 def _seed(tenant) -> dict[str, str]:
     """A tenant with something on every page, long names and errors included; the pages' URLs."""
     seed_flask(tenant)
@@ -95,18 +111,7 @@ def _seed(tenant) -> dict[str, str]:
         )
     BackfillJob.objects.create(client=tenant, status="failed", total=40, processed=40, succeeded=31, skipped=20,
                                failed=9, last_errors=[f"commits ids 1-9: {LONG}"])  # fmt: skip
-    for day in range(30):
-        row = AIUsageTracking.objects.create(
-            client=tenant,
-            provider="openai",
-            operation="embedding",
-            model_name="text-embedding-3-small",
-            input_tokens=1200 * day,
-            total_tokens=1200 * day,
-            cost=Decimal("0.0024") * day,
-            latency_ms=40,
-        )
-        AIUsageTracking.objects.filter(pk=row.pk).update(created_at=timezone.now() - timedelta(days=day))
+    _usage(tenant)
     alert_raise(client=tenant, kind="sync_failing", key=f"sync:{source.pk}", title="Groovy clone: sync failed twice",
                 detail=f"git: {LONG}")  # fmt: skip
     return {
