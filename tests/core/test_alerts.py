@@ -3,6 +3,7 @@ budget at 80 % each open one alert row, shown in the hub and with the Dashboard'
 trouble ending resolves it; a new alert is POSTed to the tenant's webhook through the outbound guard."""
 
 import json
+import time
 from datetime import timedelta
 
 import httpx
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from ai.execution.budgets import cost_limits_set
 from ai.execution.calls import execute_embedding
+from ai.execution.cooldown import cooling_down_until
 from ai.models import BackfillJob
 from ai.providers.errors import AIError
 from ai.vectors.watch import backfill_watch
@@ -45,6 +47,8 @@ def test_a_provider_failing_repeatedly_opens_an_alert_its_next_success_resolves(
     )
 
     route.mock(side_effect=openai_embeddings_reply)
+    while cooling_down_until(provider):  # a 10 ms rest
+        time.sleep(0.01)
     execute_embedding(client=tenant_a, texts=["x"], integration=provider)
     assert _alerts(tenant_a) == [] and _alerts(tenant_a, "resolved")[0].pk == alert.pk
 

@@ -11,6 +11,7 @@ from django.conf import settings as django_settings
 from prometheus_client.parser import text_string_to_metric_families
 
 from etl.models import EtlRun
+from pulse.celery import app
 from pulse.core.logs import ContextFilter, JsonFormatter
 from tests.etl.test_api import repo  # noqa: F401 - the clone fixture
 from tests.workers import start_worker
@@ -37,6 +38,7 @@ def worker_log(tmp_path):
         # The test process's metrics folder: the worker's counters are summed into this /metrics.
         "PROMETHEUS_MULTIPROC_DIR": os.environ["PROMETHEUS_MULTIPROC_DIR"],
     }
+    app.control.purge()  # tasks other tests left on the broker are not this test's
     with path.open("w") as log:
         worker = start_worker(env, "logs", log=log, loglevel="INFO")
         yield path
