@@ -18,11 +18,13 @@ when `PULSE_METRICS_TENANT_LABELS` is on; otherwise it is empty, which Prometheu
 label, so a deployment with many tenants keeps its series count flat.
 """
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.db import DatabaseError
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -32,7 +34,7 @@ from prometheus_client import (
     multiprocess,
     values,
 )
-from prometheus_client.core import REGISTRY, Metric
+from prometheus_client.core import REGISTRY, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and not getattr(values.ValueClass, "_multiprocess", False):
@@ -41,6 +43,7 @@ if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and not getattr(values.ValueClass,
 # `_created` series exist only in single-process mode: leave them out so both modes serve the same names.
 disable_created_metrics()
 
+logger = logging.getLogger(__name__)
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 LONG_BUCKETS = (0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 900, 1800, 3600)
 AI_LABELS = ("provider", "model", "operation", "tenant")
@@ -119,9 +122,26 @@ def register_scrape_collector(collect: ScrapeFn) -> None:
 
 
 class _ScrapeCollector(Collector):
+    """The database facts. A database that is down must not take the process metrics with it (that
+    is when they matter): a collector that fails is skipped and said so."""
+
     def collect(self) -> Iterable[Metric]:
+        failed = GaugeMetricFamily(
+            "pulse_metrics_collector_failed",
+            "A scrape-time collector could not read the database.",
+            labels=["collector"],
+        )
         for collect in _scrape_collectors:
-            yield from collect()
+            name = getattr(collect, "__name__", "collector")
+            try:
+                families = list(collect())
+            except DatabaseError as exc:
+                logger.warning("metrics collector %s failed: %s", name, type(exc).__name__)
+                failed.add_metric([name], 1)
+                continue
+            failed.add_metric([name], 0)
+            yield from families
+        yield failed
 
 
 def exposition() -> bytes:

@@ -112,3 +112,14 @@ def test_metrics_need_the_token_or_an_allowed_network(client, settings):
     settings.PULSE_METRICS_TOKEN = ""
     settings.PULSE_METRICS_ALLOWED_NETWORKS = []
     assert client.get("/metrics").status_code == 403  # production's default: closed until configured
+
+
+def test_a_database_that_fails_does_not_take_the_process_metrics_with_it(client):
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # a real failure of the database facts, undone with the test
+        cursor.execute("ALTER TABLE ai_backfill_jobs RENAME TO ai_backfill_jobs_away")
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert 'pulse_metrics_collector_failed{collector="backfill_metrics"} 1.0' in text  # said, not a 500
