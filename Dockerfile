@@ -2,7 +2,7 @@
 FROM python:3.11-slim AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 HF_HUB_OFFLINE=1 \
-    PULSE_ENV=production PULSE_VAR_DIR=/app/var
+    PULSE_ENV=production PULSE_VAR_DIR=/app/var PROMETHEUS_MULTIPROC_DIR=/tmp/pulse-metrics
 
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends git libpq5 && rm -rf /var/lib/apt/lists/*
@@ -18,4 +18,5 @@ RUN SECRET_KEY=build ALLOWED_HOSTS=x PULSE_ENCRYPTION_KEYS=$(python -c "from cry
 RUN useradd --create-home pulse && mkdir -p /app/var && chown -R pulse /app/var
 USER pulse
 EXPOSE 8000
-CMD ["gunicorn", "pulse.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+# gunicorn_conf empties the metrics folder at start (every worker's metrics are summed at /metrics).
+CMD ["gunicorn", "pulse.wsgi:application", "-c", "python:pulse.gunicorn_conf"]

@@ -44,7 +44,9 @@ bootstrap: migrate
 run: migrate
 	HF_HUB_OFFLINE=1 $(PY) manage.py run_local --host $(HOST) --port $(PORT) --vector-port $(VECTOR_PORT)
 
+# The metrics folder is emptied first: counters of processes from an earlier run are not this run's.
 test: $(VENV)/.test-installed
+	rm -rf $(CURDIR)/var/test/metrics
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) QDRANT_PATH=:memory: \
 	QDRANT_URL= PULSE_VAR_DIR=$(CURDIR)/var/test HF_HUB_OFFLINE=1 CONN_MAX_AGE=0 \
 	$(PY) -m pytest $(PYTEST_ARGS)

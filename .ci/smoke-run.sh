@@ -48,7 +48,7 @@ code=$(curl -s -b "$jar" -c "$jar" -o /dev/null -w "%{http_code}" -H "Referer: $
 [ "$code" = "302" ] || { echo "login -> $code"; exit 1; }
 for page in /hub/dashboard/ "/hub/dashboard/?window=all" \
   /hub/providers/ /hub/providers/new/ /hub/embeddings/ /hub/agents/ /hub/testing/ \
-  "/hub/testing/?q=flaky+test" /hub/usage/?range=90d /hub/sources/ /hub/sources/new/git/; do
+  "/hub/testing/?q=flaky+test" /hub/usage/?range=90d /hub/sources/ /hub/sources/new/git/ /hub/alerts/; do
   code=$(curl -s -b "$jar" -o /dev/null -w "%{http_code}" "$base$page")
   echo "$page -> $code"
   [ "$code" = "200" ] || { cat "$log"; exit 1; }
@@ -64,6 +64,15 @@ for _ in $(seq 60); do
   sleep 1
 done
 [ -n "$ran" ] || { cat "$log"; echo "the worker did not run the task"; exit 1; }
+# The worker's task outcome is in the web's /metrics: every process writes to var/metrics, /metrics sums them.
+counted=""
+for _ in $(seq 10); do
+  curl -s "$base/metrics" | grep '^pulse_celery_tasks_total{' | grep 'worker_ping_task' | grep -q succeeded \
+    && { counted=1; break; }
+  sleep 1
+done
+[ -n "$counted" ] || { echo "/metrics lacks the worker's task outcome"; exit 1; }
+echo "/metrics counts the worker's task"
 
 # Starting and stopping Pulse leaves the checkout as it was: runtime files live under var/.
 cleanup

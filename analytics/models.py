@@ -24,6 +24,7 @@ class DeliverySettings(TenantOwnedModel):
 
     class Meta:
         db_table = "analytics_delivery_settings"
+        verbose_name_plural = "delivery settings"
 
 
 class Deployment(TenantOwnedModel):

@@ -11,10 +11,13 @@ class EtlConfig(AppConfig):
         from ai.vectors.sources import VectorSource, register_vector_source
         from etl import text
         from etl.models import Commit, PullRequest, WorkItem
+        from etl.selectors import sync_metrics
         from etl.services.sources import validate_source_integration
+        from pulse.core.metrics import register_scrape_collector
         from pulse.core.services import register_integration_validator
 
         register_integration_validator(validate_source_integration)
+        register_scrape_collector(sync_metrics)
 
         register_vector_source(
             VectorSource(

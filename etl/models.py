@@ -96,6 +96,7 @@ class Repository(TenantOwnedModel):
 
     class Meta:
         db_table = "repositories"
+        verbose_name_plural = "repositories"
         constraints = [models.UniqueConstraint(fields=["client", "full_name"], name="uniq_repository")]
 
     def __str__(self) -> str:
@@ -254,6 +255,7 @@ class EtlRun(TenantOwnedModel):
     """One sync or import: what it fetched, wrote and vectorized, and what went wrong."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         PARTIAL = "partial", "Stored; some vectors queued for the backfill"
@@ -277,6 +279,7 @@ class EtlRun(TenantOwnedModel):
 
     class Meta:
         db_table = "etl_runs"
+        verbose_name = "ETL run"
         indexes = [models.Index(fields=["client", "started_at"], name="idx_etl_runs_started")]
 
     def __str__(self) -> str:

@@ -3,7 +3,8 @@
 import math
 from decimal import Decimal
 
-WIDTH, HEIGHT, PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 720, 220, 56, 56, 12, 28
+# The side pads hold the axis labels, drawn larger on a phone (pulse.css) where the chart is scaled down.
+WIDTH, HEIGHT, PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 720, 230, 96, 96, 14, 34
 
 
 def nice_max(value: float) -> float:
@@ -14,6 +15,14 @@ def nice_max(value: float) -> float:
         if value <= step * magnitude:
             return step * magnitude
     return 10 * magnitude
+
+
+def _short(value: float) -> str:
+    """50000 -> '50k', 2500000 -> '2.5M': axis labels that fit a phone."""
+    for size, suffix in ((1_000_000, "M"), (1_000, "k")):
+        if value >= size:
+            return f"{value / size:g}{suffix}"
+    return f"{value:g}"
 
 
 def daily_chart(daily: list[dict]) -> dict:
@@ -45,7 +54,8 @@ def daily_chart(daily: list[dict]) -> dict:
         cx = x + slot / 2
         points.append(f"{cx:.2f},{PAD_TOP + plot_h - plot_h * tokens[i] / token_max:.2f}")
         if i % every == 0 or i == len(daily) - 1:
-            labels.append({"x": round(cx, 2), "text": day["date"].strftime("%b %d")})
+            # Every other label is "minor": a phone shows only the others, so they keep their room.
+            labels.append({"x": round(cx, 2), "text": day["date"].strftime("%b %d"), "minor": len(labels) % 2 == 1})
     return {
         "width": WIDTH,
         "height": HEIGHT,
@@ -58,4 +68,5 @@ def daily_chart(daily: list[dict]) -> dict:
         "labels": labels,
         "cost_max": cost_max,
         "token_max": int(token_max) if token_max >= 1 else token_max,
+        "token_label": _short(token_max) + " tok",
     }

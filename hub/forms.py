@@ -8,23 +8,15 @@ from ai.execution.budgets import BUDGET_ACTIONS
 from ai.execution.rows import model_info_for, provider_fields
 from ai.execution.selectors import provider_list, provider_list_capable
 from ai.execution.usage import RANGES
-from ai.providers.registry import PROVIDERS
+from ai.providers.registry import PROVIDERS, provider_label
 from ai.setup.agents import ANALYSIS_DEPTHS, RESPONSE_STYLES
 from ai.vectors.keyword import keyword_available
 from ai.vectors.sources import vector_sources
 from etl.services.sources import SOURCE_FIELDS, source_fields
+from hub.templatetags.pulse_format import price_per_1k
 from pulse.core.crypto import mask_secret
 from pulse.core.models import Integration
 
-PROVIDER_LABELS = {
-    "sentence_transformers": "Local (sentence-transformers, offline, free)",
-    "openai": "OpenAI",
-    "azure_openai": "Azure OpenAI",
-    "google_gemini": "Google Gemini",
-    "anthropic_claude": "Anthropic Claude",
-    "custom_gateway": "Custom gateway (OpenAI-compatible, LiteLLM-style)",
-    "local_openai": "Local OpenAI-compatible server (llama.cpp, Ollama, vLLM; no key)",
-}
 # Which optional fields each provider type shows (the template hides the others; the server ignores them).
 PROVIDER_FIELDS = {
     "sentence_transformers": ("model_path", "batch_size", "timeout_seconds"),
@@ -53,7 +45,7 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
 
 class ProviderForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="How this provider appears in Pulse.")
-    provider = forms.ChoiceField(choices=[(key, PROVIDER_LABELS.get(key, key)) for key in sorted(PROVIDERS)])
+    provider = forms.ChoiceField(choices=[(key, provider_label(key)) for key in sorted(PROVIDERS)])
     subtype = forms.ChoiceField(
         label="Used for",
         choices=[
@@ -142,12 +134,7 @@ class EmbeddingChoiceForm(forms.Form):
 
 def _embedding_label(integration: Integration) -> str:
     info = model_info_for(integration)
-    if info.input_price_per_1k is None:
-        price = "price unknown"
-    elif info.input_price_per_1k == 0:
-        price = "free"
-    else:
-        price = f"${info.input_price_per_1k:g}/1K tokens"
+    price = price_per_1k(info.input_price_per_1k)
     return f"{integration.integration_name} — {info.name}, {info.dimensions or '?'} dims, {price}"
 
 
@@ -282,6 +269,34 @@ class BudgetForm(forms.Form):
     )
 
 
+# Per source type: labels and help a new user needs (where a token comes from, the URL's shape) and
+# the fields it cannot work without (marked in the form; the service checks them all the same).
+SOURCE_HELP = {
+    "jira": {
+        "base_url": ("Jira site URL", "Jira Cloud: https://your-site.atlassian.net; Jira Server: its base URL."),
+        "email": ("Account email", "The Atlassian account the API token belongs to."),
+        "api_token": (
+            "API token",
+            "Create one at id.atlassian.com → Security → Create and manage API tokens "
+            "(https://id.atlassian.com/manage-profile/security/api-tokens).",
+        ),
+        "project_keys": ("Project keys", "Comma-separated, e.g. GROOVY. Blank: the JQL below, or every project."),
+    },
+    "github": {
+        "base_url": ("API URL (GitHub Enterprise only)", "Blank for github.com; Enterprise: https://HOST/api/v3."),
+        "token": (
+            "Access token",
+            "A fine-grained personal access token with read-only Contents, Metadata and Pull requests: "
+            "github.com → Settings → Developer settings → Personal access tokens "
+            "(https://github.com/settings/personal-access-tokens).",
+        ),
+        "repositories": ("Repositories", "owner/name, one per line, e.g. apache/groovy."),
+    },
+}
+SOURCE_REQUIRED = {"jira": ("base_url", "email", "api_token"), "github": ("token", "repositories"), "git": ("path",)}
+SOURCE_SECRETS = ("api_token", "token")
+
+
 class SourceForm(forms.Form):
     """One form for the three source types; the template shows the fields of the chosen type."""
 
@@ -315,6 +330,12 @@ class SourceForm(forms.Form):
             if stored:
                 self.fields[secret].widget.attrs["placeholder"] = f"{stored} (stored; type to replace)"
         self.visible_names = ("name", *SOURCE_FIELDS[kind], "active")
+        for name, (label, help_text) in SOURCE_HELP.get(kind, {}).items():
+            self.fields[name].label, self.fields[name].help_text = label, help_text
+        for name in SOURCE_REQUIRED[kind]:
+            # Marked, not enforced by the form: the service's message says what to enter. A stored
+            # secret is kept when its field is left blank on edit.
+            self.fields[name].marked_required = not (instance is not None and name in SOURCE_SECRETS)
 
     def visible_fields_for_kind(self):
         return [self[name] for name in self.visible_names]
@@ -328,3 +349,30 @@ class SourceForm(forms.Form):
         fields["project_keys"] = ", ".join(fields["project_keys"])
         fields["repositories"] = "\n".join(fields["repositories"])
         return fields
+
+
+class WebhookForm(forms.Form):
+    alert_webhook_url = forms.URLField(
+        label="Webhook URL",
+        required=False,
+        assume_scheme="https",
+        help_text="Each new alert is POSTed here as JSON (id, kind, title, detail, opened_at). Blank: none.",
+    )
+
+
+class ScheduleForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Sync",
+        choices=[
+            ("none", "Only when asked (Sync now)"),
+            ("interval", "Every N minutes"),
+            ("cron", "On a cron schedule (UTC)"),
+        ],
+    )
+    every_minutes = forms.IntegerField(label="Every (minutes)", required=False, min_value=5, max_value=10080)
+    cron = forms.CharField(
+        label="Cron expression",
+        required=False,
+        max_length=200,
+        help_text="minute hour day month weekday, e.g. 0 */6 * * *",
+    )

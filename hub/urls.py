@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from hub.views import agents, ask, dashboard, embeddings, providers, records, sources, testing, usage
+from hub.views import agents, alerts, ask, dashboard, embeddings, providers, records, sources, testing, usage
 
 app_name = "hub"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path(
         "dashboard/insights/<int:insight_id>/state/", dashboard.dashboard_insight_state, name="dashboard-insight-state"
     ),
+    path("alerts/", alerts.alerts_page, name="alerts"),
+    path("alerts/webhook/", alerts.alert_webhook_view, name="alert-webhook"),
+    path("alerts/<int:alert_id>/resolve/", alerts.alert_resolve_view, name="alert-resolve"),
     path("providers/", providers.provider_list, name="providers"),
     path("providers/new/", providers.provider_create, name="provider-create"),
     path("providers/<int:provider_id>/edit/", providers.provider_edit, name="provider-edit"),
@@ -36,5 +39,6 @@ urlpatterns = [
     path("sources/<int:source_id>/edit/", sources.source_edit, name="source-edit"),
     path("sources/<int:source_id>/test/", sources.source_test_view, name="source-test"),
     path("sources/<int:source_id>/sync/", sources.source_sync_view, name="source-sync"),
+    path("sources/<int:source_id>/schedule/", sources.source_schedule_view, name="source-schedule"),
     path("sources/<int:source_id>/delete/", sources.source_delete, name="source-delete"),
 ]

@@ -40,7 +40,7 @@ if PRODUCTION:
     # HTTPS only: plain http is redirected (the probes excepted: in-cluster checks speak http), and
     # browsers are told to stay on https. Start HSTS short; raise it once https is proven.
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)  # a one-way door: opt in
@@ -78,12 +78,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "pulse.core.middleware.RequestContextMiddleware",  # first: a request id and latency for everything
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pulse.core.middleware.TenantContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: it turns a lockout into the response
@@ -260,6 +262,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 # A running backfill whose heartbeat is older than this is taken to have lost its worker.
 BACKFILL_STALE_SECONDS = env.int("BACKFILL_STALE_SECONDS", default=120)
+# Alerts (shown in the hub, optionally POSTed to a tenant's webhook): a backfill that made no
+# progress for this long, or waited this long for a worker, is stuck; a budget past this share warns.
+PULSE_ALERT_BACKFILL_STUCK_MINUTES = env.int("PULSE_ALERT_BACKFILL_STUCK_MINUTES", default=15)
+PULSE_ALERT_BUDGET_PERCENT = env.int("PULSE_ALERT_BUDGET_PERCENT", default=80)
 # Folders a tenant admin may register as local git sources (os.pathsep-separated). Unset: any
 # folder in local mode, none in production.
 PULSE_GIT_ROOTS = [p for p in env("PULSE_GIT_ROOTS", default="").split(os.pathsep) if p]
@@ -279,6 +285,10 @@ QDRANT_URL = env("QDRANT_URL", default="")
 QDRANT_API_KEY = env("QDRANT_API_KEY", default="")
 QDRANT_PATH = env("QDRANT_PATH", default=str(VAR_DIR / "qdrant"))
 
+# Search by meaning hides results less similar than this (cosine): an unrelated question gets "nothing
+# close" rather than the least bad records. 0.25 keeps MiniLM's related hits (0.3 and up) and drops noise.
+PULSE_SEARCH_MIN_SIMILARITY = env.float("PULSE_SEARCH_MIN_SIMILARITY", default=0.25)
+
 # A web request waits at most this long for AI providers, retries and fallbacks included (the
 # image's gunicorn kills a worker at 60 s); longer work runs on the Celery worker.
 AI_REQUEST_MAX_SECONDS = env.float("AI_REQUEST_MAX_SECONDS", default=20.0)
@@ -290,11 +300,22 @@ QA_SEMANTIC_CACHE_THRESHOLD = env.float("QA_SEMANTIC_CACHE_THRESHOLD", default=0
 # Readiness probes give up quickly so /readyz answers even when a dependency hangs.
 READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", default=2.0)
 
+# Logs: `plain` (readable, the local default) or `json` (one object per line, the production
+# default). Every line carries the request id and tenant id, in Celery tasks too (pulse/core/logs.py).
+PULSE_LOG_FORMAT = env("PULSE_LOG_FORMAT", default="json" if PRODUCTION else "plain")
+if PULSE_LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("PULSE_LOG_FORMAT must be 'plain' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "pulse.core.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"()": "pulse.core.logs.PlainFormatter"},
+        "json": {"()": "pulse.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": PULSE_LOG_FORMAT, "filters": ["context"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         # httpx logs every request URL at INFO; some vendors put API keys in the query string.
@@ -302,3 +323,23 @@ LOGGING = {
         "httpcore": {"level": "WARNING"},
     },
 }
+# Workers log through the configuration above (its format and context), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Prometheus metrics at /metrics (pulse/core/metrics.py). Who may read them: a bearer token, or a
+# client address in these networks (locally: loopback). Neither set in production: nobody.
+PULSE_METRICS_TOKEN = env("PULSE_METRICS_TOKEN", default="")
+PULSE_METRICS_ALLOWED_NETWORKS = env.list(
+    "PULSE_METRICS_ALLOWED_NETWORKS", default=[] if PRODUCTION else ["127.0.0.0/8", "::1/128"]
+)
+# Tenant slugs as a label of the tenant-aware metrics: off unless the tenant count is small.
+PULSE_METRICS_TENANT_LABELS = env.bool("PULSE_METRICS_TENANT_LABELS", default=False)
+# Every process writes its metrics here and /metrics sums them (gunicorn workers, Celery children).
+# Locally a folder under var/ (emptied by `make run`); the image sets /tmp/pulse-metrics.
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR", default="" if PRODUCTION else str(VAR_DIR / "metrics"))
+if PROMETHEUS_MULTIPROC_DIR:
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR  # read by prometheus_client
+# A worker's own metrics endpoint (its prefork children summed), for deployments where the worker
+# shares no metrics folder with the web: `celery worker` serves them on this port when set.
+PULSE_WORKER_METRICS_PORT = env.int("PULSE_WORKER_METRICS_PORT", default=0)

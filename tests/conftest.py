@@ -34,10 +34,15 @@ def admin_b(tenant_b):
 @pytest.fixture
 def api_as():
     """api_as(user) -> an APIClient authenticated as that user through a real API token."""
+    from itertools import count
+
     from pulse.core.api_tokens import api_token_create
 
+    names = count(1)
+
     def _client(user):
-        _, token = api_token_create(user=user)
+        # A name per client: a second token of one name replaces (revokes) the first.
+        _, token = api_token_create(user=user, name=f"test-{next(names)}")
         api = APIClient()
         api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
         return api

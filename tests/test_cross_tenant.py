@@ -11,9 +11,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from ai.models import BackfillJob
 from analytics.models import Insight
 from analytics.qa.models import QAInteraction
-from pulse.core.models import Integration, TaskOwnership
+from etl.models import EtlRun, Project, PullRequest, PullRequestReview, Tag, WorkItem
+from pulse.core.api_tokens import api_token_create
+from pulse.core.models import Alert, Integration, TaskOwnership
 from tests.ai.factories import ai_integration
 from tests.etl.factories import make_commits
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 MARK = "TENANT-B-MARK"
@@ -21,7 +24,10 @@ METHODS = ("get", "post", "put", "patch", "delete")
 # Routes whose parameter is not an object id (a type of thing to create).
 NOT_IDS = {"source-create"}
 # Writes every member may do: marking an insight seen or dismissed changes no setting.
-MEMBER_WRITES = {"ai-insight", "dashboard-insight-state", "worker-ping-status", "ai-qa-feedback", "ask-feedback"}
+MEMBER_WRITES = {
+    "ai-insight", "dashboard-insight-state", "worker-ping-status", "ai-qa-feedback", "ask-feedback", "alert-resolve",
+    "api-token-detail",
+}  # fmt: skip
 
 
 def _routes(resolver=None, prefix="") -> list[tuple[str, str, list[str]]]:
@@ -61,9 +67,17 @@ def _objects(tenant) -> dict[str, str]:
         confidence=0.9,
     )
     answer = QAInteraction.objects.create(client=tenant, question=MARK, response={"answer": MARK}, mode="extractive")
+    records = _records(tenant, commit)
+    alert = Alert.objects.create(
+        client=tenant, kind="sync_failing", key="sync:1", title=f"{MARK} alert", opened_at=job.created_at,
+        last_seen_at=job.created_at,
+    )  # fmt: skip
     return {
+        **records,
         "interaction_id": str(answer.pk),
         "insight_id": str(insight.pk),
+        "alert_id": str(alert.pk),
+        "token_id": str(api_token_create(user=make_user(tenant, f"{MARK.lower()}-{tenant.pk}"), name=MARK)[0].pk),
         "repository_id": str(commit.repository_id),
         "provider_id": str(provider.pk),
         "source_id": str(source.pk),
@@ -72,6 +86,24 @@ def _objects(tenant) -> dict[str, str]:
         "table": "commits",
         "record_id": str(commit.pk),
         "task_id": task.task_id,
+    }
+
+
+def _records(tenant, commit) -> dict[str, str]:
+    """The ETL API's kinds of ids: a run, a work item, a pull request, its review, a release."""
+    run = EtlRun.objects.create(client=tenant, kind="git", errors=[MARK])
+    project = Project.objects.create(client=tenant, key=f"P{tenant.pk}", name=MARK)
+    item = WorkItem.objects.create(client=tenant, project=project, external_id="1", key=f"P{tenant.pk}-1", summary=MARK)
+    pr = PullRequest.objects.create(client=tenant, repository=commit.repository, number=1, title=MARK)
+    review = PullRequestReview.objects.create(client=tenant, pull_request=pr, external_id="r1", body=MARK)
+    tag = Tag.objects.create(client=tenant, repository=commit.repository, name=MARK, sha=commit.sha)
+    return {
+        "run_id": str(run.pk),
+        "work_item_id": str(item.pk),
+        "pull_request_id": str(pr.pk),
+        "review_id": str(review.pk),
+        "commit_id": str(commit.pk),
+        "release_id": str(tag.pk),
     }
 
 

@@ -4,8 +4,9 @@ import subprocess
 import sys
 
 
-def start_worker(env: dict, name: str) -> subprocess.Popen:
-    """One solo-pool worker named `name@host`, on the broker and database `env` points at."""
+def start_worker(env: dict, name: str, log=None, loglevel: str = "WARNING") -> subprocess.Popen:
+    """One solo-pool worker named `name@host`, on the broker and database `env` points at; its
+    log lines go to `log` (a file) when given."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -15,11 +16,12 @@ def start_worker(env: dict, name: str) -> subprocess.Popen:
             "pulse",
             "worker",
             "--pool=solo",
-            "--loglevel=WARNING",
+            f"--loglevel={loglevel}",
             f"--hostname={name}@%h",
             "--without-heartbeat",
             "--without-gossip",
             "--without-mingle",
         ],
         env=env,
+        stderr=log,
     )

@@ -107,6 +107,9 @@ class ProviderTestOutputSerializer(serializers.Serializer):
     dimensions = serializers.IntegerField(allow_null=True)
     sample = serializers.CharField(allow_blank=True)
     model = serializers.CharField(allow_blank=True)
+    load_ms = serializers.FloatField(
+        allow_null=True, help_text="A local model's cold load before the test call (not in latency_ms)."
+    )
 
 
 # What one request may ask to embed while a web worker waits; larger jobs go to the worker
@@ -255,7 +258,13 @@ class VectorSearchInputSerializer(serializers.Serializer):
     query_text = serializers.CharField(max_length=10_000)
     table_names = serializers.ListField(child=serializers.CharField(), min_length=1, max_length=10)
     limit = serializers.IntegerField(min_value=1, max_value=100, default=10)
-    score_threshold = serializers.FloatField(min_value=-1, max_value=1, required=False, allow_null=True)
+    score_threshold = serializers.FloatField(
+        min_value=-1,
+        max_value=1,
+        required=False,
+        allow_null=True,
+        help_text="Least similarity a vector hit needs (the hub uses PULSE_SEARCH_MIN_SIMILARITY); none when left out.",
+    )
     filters = serializers.DictField(
         required=False,
         default=dict,

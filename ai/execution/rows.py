@@ -11,6 +11,7 @@ from typing import Any
 
 from ai.providers.base import ProviderConfig
 from ai.providers.catalog import ModelInfo, model_info
+from ai.providers.registry import can_embed
 from pulse.core.models import Integration
 
 # Which JSON column holds which flat field.
@@ -92,7 +93,15 @@ def model_info_for(integration: Integration) -> ModelInfo:
     info = model_info(provider=integration.provider, model=model_config.get("model_name", ""), overrides=model_config)
     if not info.capabilities:
         info = replace(info, capabilities=_SUBTYPE_CAPABILITIES.get(integration.integration_subtype, ()))
+    if "embedding" in info.capabilities and not can_embed(integration.provider):
+        # A row may claim it (a subtype, an override); the adapter decides: never an embedding model.
+        info = replace(info, capabilities=tuple(c for c in info.capabilities if c != "embedding"))
     return info
+
+
+def default_subtype(provider: str) -> str:
+    """What a provider row is for when the input does not say: embeddings where the type can make them."""
+    return Integration.Subtype.EMBEDDING if can_embed(provider) else Integration.Subtype.LLM
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 
+from ai.execution import observe
 from ai.execution.budgets import BudgetExceededError, BudgetStatus, budget_status, is_paid
 from ai.execution.cooldown import cooling_down_until, note_failure, note_success
 from ai.execution.ledger import call_cost, usage_record
@@ -123,8 +124,30 @@ class _Run:
         self._budget: BudgetStatus | None = None
 
     def record(
-        self, candidate: ResolvedProvider, *, usage: Usage, cost, latency_ms: float, model: str = "", error: str = ""
+        self,
+        candidate: ResolvedProvider,
+        *,
+        usage: Usage,
+        cost,
+        latency_ms: float,
+        model: str = "",
+        error: str = "",
+        load_ms: float | None = None,
     ) -> None:
+        """One ledger row and the call's metrics. `load_ms`: a cold model load before this call,
+        kept apart from its latency."""
+        metadata = self.metadata if load_ms is None else {**self.metadata, "cold_load_ms": round(load_ms)}
+        observe.call_observed(
+            client=self.client,
+            provider=candidate.integration.provider,
+            model=model or candidate.info.name,
+            operation=self.operation,
+            usage=usage,
+            cost=cost,
+            latency_ms=latency_ms,
+            error=error,
+            texts=self.input_count,
+        )
         usage_record(
             client=self.client,
             integration=candidate.integration,
@@ -137,7 +160,7 @@ class _Run:
             latency_ms=latency_ms,
             success=not error,
             error_class=error,
-            metadata=self.metadata,
+            metadata=metadata,
         )
 
     def record_failure(self, candidate: ResolvedProvider, latency_ms: float, error_class: str) -> None:
@@ -150,6 +173,7 @@ class _Run:
             return f"{candidate.name} skipped: {dims} dimensions, {self.primary.name} has {self.dimensions}"
         until = cooling_down_until(candidate.integration)
         if until:
+            observe.cooldown_skipped(provider=candidate.integration.provider, operation=self.operation)
             return f"{candidate.name} cooling down for {until - time.time():.0f}s"
         return None
 
@@ -189,16 +213,27 @@ class _Run:
         retries = int(
             (candidate.integration.performance_config or {}).get("max_retries", _setting("AI_MAX_RETRIES", 2))
         )
+        load_ms = None
         for attempt in range(retries + 1):
             if (left := self.remaining()) is not None and left <= 0:
                 self.errors.append(f"{candidate.name}: not tried, the request's time is up")
                 return FAILED
+            if attempt == 0:  # after the deadline check, as the load was when it happened inside the call
+                load_ms = self.warm_up(adapter)
             self.attempts += 1
             started = time.perf_counter()
             try:
                 result, usage, model_name = call(adapter, candidate.info)
             except ProviderError as exc:
-                self.record_failure(candidate, (time.perf_counter() - started) * 1000, type(exc).__name__)
+                self.record(
+                    candidate,
+                    usage=Usage(),
+                    cost=Decimal(0),
+                    latency_ms=(time.perf_counter() - started) * 1000,
+                    error=type(exc).__name__,
+                    load_ms=load_ms,
+                )
+                load_ms = None
                 self.errors.append(redact(f"{candidate.name}: {exc}", candidate.integration.credentials.values()))
                 wait = None if exc.permanent or attempt >= retries else _backoff(attempt, exc.retry_after)
                 left = self.remaining()
@@ -208,10 +243,26 @@ class _Run:
                 continue
             latency = (time.perf_counter() - started) * 1000
             cost = self.cost = _cost(adapter, candidate.info, usage, model_name)
-            self.record(candidate, usage=usage, cost=cost, latency_ms=latency, model=model_name)
+            self.record(candidate, usage=usage, cost=cost, latency_ms=latency, model=model_name, load_ms=load_ms)
             note_success(candidate.integration)
+            if cost:
+                observe.budget_watch(client=self.client)
             return result
         return FAILED
+
+    def warm_up(self, adapter: BaseProvider) -> float | None:
+        """Milliseconds a cold model load took before the first call, or None (nothing to load).
+        A load that fails is left to the call, which fails the same way and is recorded."""
+        started = time.perf_counter()
+        try:
+            cold = adapter.warm_up()
+        except ProviderError:
+            return None
+        if not cold:
+            return None
+        seconds = time.perf_counter() - started
+        observe.model_loaded(provider=adapter.key, model=adapter.config.model, seconds=seconds)
+        return seconds * 1000
 
 
 def _cost(adapter: BaseProvider, info: ModelInfo, usage: Usage, model_name: str) -> Decimal | None:
@@ -268,6 +319,8 @@ def run_with_fallback(
             continue
         result = run.call_with_retries(candidate, adapter, call)
         if result is not FAILED:
+            if candidate.integration.pk != provider.integration.pk:
+                observe.fallback_used(client=client, operation=operation, primary=provider, answered=candidate)
             return result, Outcome(provider=candidate, attempts=run.attempts, errors=run.errors, cost=run.cost)
         note_failure(candidate.integration)
     raise AIExecutionError(f"No AI provider could complete the {operation}", run.errors)

@@ -109,13 +109,16 @@ def _python_percentile(values: list[float], fraction: float) -> float | None:
 
 
 def provider_latency_stats(*, client: Client, range_key: str) -> list[dict]:
-    """Per provider and model: calls, error rate, latency p50/p95 (ms) from the ledger."""
+    """Per provider and model: calls, error rate, latency p50/p95 (ms) from the ledger, and apart
+    from them the cold model loads (how many, their median): a 20 s first load of a local model is
+    not what a call costs."""
     since = timezone.now() - timedelta(days=RANGES[range_key])
     rows = AIUsageTracking.objects.for_client(client).filter(created_at__gte=since)
     aggregates = {
         "requests": Count("id"),
         "failures": Count("id", filter=Q(success=False)),
         "mean_ms": Avg("latency_ms"),
+        "cold_loads": Count("id", filter=Q(request_metadata__has_key="cold_load_ms")),
     }
     postgres = connection.vendor == "postgresql"
     if postgres:  # computed in the database; elsewhere (SQLite) from the values below
@@ -131,4 +134,12 @@ def provider_latency_stats(*, client: Client, range_key: str) -> list[dict]:
             row["p50_ms"] = _python_percentile(values, 0.5)
             row["p95_ms"] = _python_percentile(values, 0.95)
         row["error_rate"] = row["failures"] / row["requests"] if row["requests"] else 0.0
+        row["load_p50_ms"] = _load_median(rows, row) if row["cold_loads"] else None
     return stats
+
+
+def _load_median(rows, row: dict) -> float | None:
+    loads = rows.filter(
+        provider=row["provider"], model_name=row["model_name"], request_metadata__has_key="cold_load_ms"
+    ).values_list("request_metadata__cold_load_ms", flat=True)
+    return _python_percentile([float(value) for value in loads if value is not None], 0.5)

@@ -6,7 +6,7 @@ import re
 from django.core.exceptions import ValidationError
 
 from ai.execution.rows import model_info_for
-from ai.providers.registry import PROVIDERS
+from ai.providers.registry import PROVIDER_LABELS, PROVIDERS, can_embed
 from pulse.core.models import Integration
 
 # Fields a provider type cannot work without (API keys are checked where they are entered:
@@ -36,7 +36,20 @@ def validate_ai_integration(integration: Integration) -> None:
     if missing:
         raise ValidationError(missing)
     _validate_url_parts(integration)
+    _validate_can_embed(integration, provider)
     _validate_embedding_fallback(integration)
+
+
+def _validate_can_embed(integration: Integration, provider: str) -> None:
+    """A provider type without embeddings (Claude) can never serve them: not as its use, not by a
+    declared capability, so it never becomes a tenant's embedding model (API, hub, YAML alike)."""
+    if can_embed(provider):
+        return
+    label = PROVIDER_LABELS.get(provider, provider)
+    if integration.integration_subtype == Integration.Subtype.EMBEDDING:
+        raise ValidationError({"integration_subtype": f"{label} makes no embeddings: use it for text generation."})
+    if "embedding" in ((integration.model_config or {}).get("capabilities") or []):
+        raise ValidationError({"capabilities": f"{label} makes no embeddings."})
 
 
 # Settings that end up in request URLs or headers (Azure puts the deployment in the path).

@@ -101,6 +101,11 @@ class BaseProvider:
     def truncate(self, text: str, max_tokens: int) -> str:
         return tokenizer.truncate(self.config.model, text, max_tokens)
 
+    def warm_up(self) -> bool:
+        """Load what the first call needs (a local model) before that call is timed; True when this
+        call did the loading (a cold start). Remote adapters have nothing to load."""
+        return False
+
     def check_credentials(self) -> CredentialCheck:
         """A cheap authenticated call. Returns ok, or a reason a person can act on."""
         started = time.perf_counter()

@@ -61,6 +61,12 @@ class SentenceTransformersProvider(BaseProvider):
     def model(self):
         return load_model(resolve_model_path(self.config.model, self.config.extra.get("model_path", "")))
 
+    def warm_up(self) -> bool:
+        path = resolve_model_path(self.config.model, self.config.extra.get("model_path", ""))
+        cold = str(path.resolve()) not in _models
+        load_model(path)
+        return cold
+
     @property
     def max_seq_length(self) -> int:
         return int(self.model.max_seq_length)

@@ -16,6 +16,22 @@ PROVIDERS: dict[str, str] = {
 }
 
 
+# How people call each provider type (the hub, messages), rather than its key.
+PROVIDER_LABELS: dict[str, str] = {
+    "sentence_transformers": "Local model (sentence-transformers)",
+    "openai": "OpenAI",
+    "azure_openai": "Azure OpenAI",
+    "google_gemini": "Google Gemini",
+    "custom_gateway": "Custom gateway (OpenAI-compatible)",
+    "anthropic_claude": "Anthropic Claude",
+    "local_openai": "Local OpenAI-compatible server (llama.cpp, Ollama, vLLM; no key)",
+}
+
+
+def provider_label(key: str) -> str:
+    return PROVIDER_LABELS.get(key, key)
+
+
 def provider_class(key: str) -> type[BaseProvider]:
     try:
         return import_string(PROVIDERS[key])
@@ -25,3 +41,11 @@ def provider_class(key: str) -> type[BaseProvider]:
 
 def build_provider(config: ProviderConfig) -> BaseProvider:
     return provider_class(config.provider)(config)
+
+
+def can_embed(key: str) -> bool:
+    """Whether the provider type produces embeddings at all (Claude does not), whatever a row claims."""
+    try:
+        return provider_class(key).embed is not BaseProvider.embed
+    except UnknownProviderError:
+        return False

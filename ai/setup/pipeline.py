@@ -15,12 +15,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ai.execution.budgets import cost_limits_clean, cost_limits_set
-from ai.execution.routing import PREFERENCES, ROLES, models_configuration
+from ai.execution.routing import PREFERENCES, ROLE_CAPABILITY, ROLES, models_configuration
 from ai.execution.rows import (
     AI_SUBTYPES,
     CONFIGURATION_KEYS,
     MODEL_KEYS,
     PERFORMANCE_KEYS,
+    default_subtype,
+    model_info_for,
     provider_fields,
     provider_row_values,
 )
@@ -63,7 +65,7 @@ def _imported(entry: dict[str, Any]) -> dict[str, Any]:
     flat = {
         "name": entry["name"],
         "provider": entry["provider"],
-        "subtype": entry.get("subtype", "embedding"),
+        "subtype": entry.get("subtype") or default_subtype(entry["provider"]),
         "model_name": entry["model_name"],
         "base_url": entry.get("base_url") or "",
         "active": bool(entry.get("active", True)),
@@ -73,6 +75,17 @@ def _imported(entry: dict[str, Any]) -> dict[str, Any]:
         flat.update(_pick(entry.get(section) or {}, keys))
     columns, _ = provider_row_values(flat)
     return columns
+
+
+def _check_roles(pipeline: dict, saved: dict[str, Integration]) -> None:
+    """Each role's provider can do the role's work (Claude never becomes the embedding model)."""
+    errors = {}
+    for role, name in pipeline.items():
+        capability = ROLE_CAPABILITY.get(role, role)
+        if role != "preference" and capability not in model_info_for(saved[name]).capabilities:
+            errors[f"pipeline.{role}"] = f"'{name}' cannot do {capability.replace('_', ' ')}."
+    if errors:
+        raise ValidationError(errors)
 
 
 def ai_config_export(*, client: Client) -> str:
@@ -217,6 +230,7 @@ def ai_config_import(*, client: Client, text: str) -> ImportReport:
     # Roles the file does not name keep their provider: a file without a pipeline section must not
     # silently unset the tenant's embedding model.
     pipeline = document.get("pipeline") or {}
+    _check_roles(pipeline, saved)
     models = {**models_configuration(client), **{r: saved[n].pk for r, n in pipeline.items() if r != "preference"}}
     models["preference"] = pipeline.get("preference", models.get("preference", "balanced"))
     ClientAIConfiguration.objects.update_or_create(

@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ai.execution.ledger import call_cost, usage_record
-from ai.execution.rows import ResolvedProvider, provider_config_for, provider_row_values, resolve
+from ai.execution.rows import ResolvedProvider, default_subtype, provider_config_for, provider_row_values, resolve
 from ai.execution.validation import validate_api_key
-from ai.providers.base import Usage
+from ai.providers.base import BaseProvider, Usage
 from ai.providers.errors import ProviderError
 from ai.providers.gateway import CustomGatewayProvider, KeyInfo
 from ai.providers.registry import build_provider
@@ -39,19 +39,25 @@ def _check_key(data: dict[str, Any], base: Integration | None) -> None:
     )
 
 
+# Errors of the integrations table under the names of the providers' flat shape.
+PROVIDER_ERROR_FIELDS = {"integration_name": "name", "integration_subtype": "subtype"}
+
+
 def provider_create(*, client: Client, data: dict[str, Any]) -> Integration:
     _check_key(data, None)
     columns, credentials = provider_row_values(data)
-    columns.setdefault("integration_subtype", Integration.Subtype.EMBEDDING)
-    return core_services.integration_create(
-        client=client, integration_type=Integration.Type.AI_MODEL, credentials=credentials, **columns
-    )
+    columns.setdefault("integration_subtype", default_subtype(data.get("provider", "")))
+    with core_services.errors_named(PROVIDER_ERROR_FIELDS):
+        return core_services.integration_create(
+            client=client, integration_type=Integration.Type.AI_MODEL, credentials=credentials, **columns
+        )
 
 
 def provider_update(*, integration: Integration, data: dict[str, Any]) -> Integration:
     _check_key(data, integration)
     columns, credentials = provider_row_values(data, base=integration)
-    return core_services.integration_update(integration=integration, credentials=credentials, **columns)
+    with core_services.errors_named(PROVIDER_ERROR_FIELDS):
+        return core_services.integration_update(integration=integration, credentials=credentials, **columns)
 
 
 def provider_draft(*, client: Client, data: dict[str, Any], base: Integration | None = None) -> Integration:
@@ -68,13 +74,14 @@ def provider_draft(*, client: Client, data: dict[str, Any], base: Integration | 
     for field, value in columns.items():
         setattr(draft, field, value)
     draft.credentials = {**draft.credentials, **(credentials or {})}
-    draft.integration_subtype = draft.integration_subtype or Integration.Subtype.EMBEDDING
+    draft.integration_subtype = draft.integration_subtype or default_subtype(draft.provider)
     draft.integration_name = draft.integration_name or "draft"
     if base is not None:
         check_secret_destination(
             before=integration_destination(base), integration=draft, supplied=(credentials or {}).keys()
         )
-    core_services.integration_run_validators(draft)
+    with core_services.errors_named(PROVIDER_ERROR_FIELDS):
+        core_services.integration_run_validators(draft)
     return draft
 
 
@@ -86,10 +93,11 @@ class ProviderTestResult:
     dimensions: int | None = None
     sample: str = ""
     model: str = ""
+    load_ms: float | None = None  # a cold model load before the test call, kept out of its latency
 
 
-def _probe_embedding(resolved: ResolvedProvider) -> tuple[ProviderTestResult, Usage]:
-    result = build_provider(resolved.config).embed([TEST_TEXT])
+def _probe_embedding(resolved: ResolvedProvider, adapter: BaseProvider) -> tuple[ProviderTestResult, Usage]:
+    result = adapter.embed([TEST_TEXT])
     vector = result.vectors[0]
     expected = resolved.info.dimensions
     if expected and len(vector) != expected:
@@ -101,10 +109,8 @@ def _probe_embedding(resolved: ResolvedProvider) -> tuple[ProviderTestResult, Us
     )
 
 
-def _probe_generation(resolved: ResolvedProvider) -> tuple[ProviderTestResult, Usage]:
-    result = build_provider(resolved.config).generate(
-        [{"role": "user", "content": "Reply with the single word OK."}], {"max_tokens": 5}
-    )
+def _probe_generation(resolved: ResolvedProvider, adapter: BaseProvider) -> tuple[ProviderTestResult, Usage]:
+    result = adapter.generate([{"role": "user", "content": "Reply with the single word OK."}], {"max_tokens": 5})
     return ProviderTestResult(ok=True, latency_ms=0, sample=result.text[:200], model=result.model), result.usage
 
 
@@ -112,13 +118,18 @@ def provider_test(*, client: Client, integration: Integration) -> ProviderTestRe
     """Check credentials and run one tiny embed or generate. Saved or not; recorded in the ledger."""
     resolved = resolve(integration)
     embedding = "embedding" in resolved.info.capabilities
+    load_ms = None
     started = time.perf_counter()
     try:
-        outcome, usage = _probe_embedding(resolved) if embedding else _probe_generation(resolved)
+        adapter = build_provider(resolved.config)
+        if adapter.warm_up():
+            load_ms = round((time.perf_counter() - started) * 1000, 1)
+        started = time.perf_counter()
+        outcome, usage = (_probe_embedding if embedding else _probe_generation)(resolved, adapter)
     except ProviderError as exc:
         reason = redact(str(exc), integration.credentials.values())  # a vendor may echo the key
         outcome, usage = ProviderTestResult(ok=False, latency_ms=0, reason=reason), Usage()
-    outcome = replace(outcome, latency_ms=round((time.perf_counter() - started) * 1000, 1))
+    outcome = replace(outcome, latency_ms=round((time.perf_counter() - started) * 1000, 1), load_ms=load_ms)
     usage_record(
         client=client,
         integration=integration if integration.pk else None,
@@ -131,7 +142,7 @@ def provider_test(*, client: Client, integration: Integration) -> ProviderTestRe
         latency_ms=outcome.latency_ms,
         success=outcome.ok,
         error_class="" if outcome.ok else "ProviderTestFailed",
-        metadata={"purpose": "provider_test"},
+        metadata={"purpose": "provider_test", **({"cold_load_ms": round(load_ms)} if load_ms else {})},
     )
     if integration.pk:
         provider_record_test(integration=integration, result=outcome)

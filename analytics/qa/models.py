@@ -45,5 +45,6 @@ class QACacheEntry(TenantOwnedModel):
     class Meta:
         app_label = "analytics"
         db_table = "analytics_qa_cache"
+        verbose_name_plural = "QA cache entries"
         constraints = [models.UniqueConstraint(fields=["client", "key"], name="uniq_qa_cache_key")]
         indexes = [models.Index(fields=["client", "scope"], name="idx_qa_cache_scope")]

@@ -1,4 +1,7 @@
-"""EtlRun bookkeeping and the step every source shares: vectorize what a batch created or changed."""
+"""EtlRun bookkeeping and the step every source shares: vectorize what a batch created or changed.
+
+A finished run is counted in the metrics; a source's second failed run in a row opens a "sync
+failing" alert, and its next good run resolves it."""
 
 import logging
 import time
@@ -10,7 +13,9 @@ from ai.providers.errors import AIError
 from ai.vectors.bridge import RecordText, vectors_store_records
 from ai.vectors.sources import vector_source
 from etl.models import EtlRun
-from pulse.core.models import Client, Integration
+from pulse.core.alerts import alert_raise, alert_resolve_key
+from pulse.core.metrics import SYNC_RECORDS, SYNC_RUNS, SYNC_SECONDS, tenant_label
+from pulse.core.models import Alert, Client, Integration
 
 logger = logging.getLogger(__name__)
 MAX_ERRORS = 20
@@ -20,9 +25,42 @@ def run_start(*, client: Client, kind: str, integration: Integration | None = No
     return EtlRun.objects.create(client=client, kind=kind, integration=integration)
 
 
+def run_queue(*, integration: Integration) -> EtlRun:
+    """A run row for a sync sent to a worker: the caller can follow it before the worker starts."""
+    return EtlRun.objects.create(
+        client=integration.client,
+        kind=integration.integration_type,
+        integration=integration,
+        status=EtlRun.Status.QUEUED,
+    )
+
+
+def run_claim(*, integration: Integration, run_id: int | None) -> EtlRun | None:
+    """The run a worker works on: the queued one it was sent with (claimed by a conditional UPDATE,
+    so a redelivered message never runs it twice; None if it is taken), or a new one."""
+    if run_id is None:
+        return run_start(client=integration.client, kind=integration.integration_type, integration=integration)
+    claimed = EtlRun.objects.filter(pk=run_id, integration=integration, status=EtlRun.Status.QUEUED).update(
+        status=EtlRun.Status.RUNNING, started_at=timezone.now()
+    )
+    return EtlRun.objects.select_related("client", "integration").get(pk=run_id) if claimed else None
+
+
+def run_abandon(*, run_id: int, reason: str) -> None:
+    """A queued run whose source went away (deleted or paused) before a worker reached it."""
+    now = timezone.now()
+    EtlRun.objects.filter(pk=run_id, status=EtlRun.Status.QUEUED).update(
+        status=EtlRun.Status.FAILED, errors=[reason], finished_at=now, duration_ms=0
+    )
+
+
 def run_count(run: EtlRun, **increments: int) -> None:
     """Add to the run's counters in the database (committed progress, safe if the run dies later)."""
     EtlRun.objects.filter(pk=run.pk).update(**{k: F(k) + v for k, v in increments.items() if v})
+    tenant = tenant_label(run.client)
+    for action, value in increments.items():
+        if value:
+            SYNC_RECORDS.labels(run.kind, action, tenant).inc(value)
 
 
 def run_error(run: EtlRun, message: str) -> None:
@@ -43,7 +81,35 @@ def run_finish(run: EtlRun, *, failed: bool = False) -> EtlRun:
         status=status, finished_at=now, duration_ms=int((now - run.started_at).total_seconds() * 1000)
     )
     run.refresh_from_db()
+    SYNC_RUNS.labels(run.kind, run.status, tenant_label(run.client)).inc()
+    SYNC_SECONDS.labels(run.kind, run.status).observe(run.duration_ms / 1000)
+    logger.info("run #%s of %s finished: %s, %s fetched", run.pk, run.kind, run.status, run.fetched)
+    if run.integration_id is not None:
+        _alert_on_repeated_failure(run)
     return run
+
+
+def _alert_on_repeated_failure(run: EtlRun) -> None:
+    key = f"sync:{run.integration_id}"
+    if run.status != EtlRun.Status.FAILED:
+        alert_resolve_key(client=run.client, key=key)
+        return
+    previous = (
+        EtlRun.objects.for_client(run.client)
+        .filter(integration_id=run.integration_id, pk__lt=run.pk, finished_at__isnull=False)
+        .order_by("-pk")
+        .first()
+    )
+    if previous is None or previous.status != EtlRun.Status.FAILED:
+        return
+    name = run.integration.integration_name
+    alert_raise(
+        client=run.client,
+        kind=Alert.Kind.SYNC_FAILING,
+        key=key,
+        title=f"{name}: sync failed twice in a row",
+        detail=(run.errors or ["no error recorded"])[-1],
+    )
 
 
 def vectorize_records(*, client: Client, run: EtlRun, table_name: str, record_ids: list[int]) -> None:

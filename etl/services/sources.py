@@ -7,6 +7,7 @@ One flat input shape for every face (the hub's forms, commands):
 Secrets (api_token, token) go to the encrypted credentials; a blank secret on edit keeps the old one.
 """
 
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +21,14 @@ from etl.clients.git import GitSourceError, head_sha
 from etl.clients.github import GitHubClient, GitHubConfig
 from etl.clients.http import SourceError
 from etl.clients.jira import JiraClient, JiraConfig
+from etl.models import EtlRun
+from etl.services.runs import run_queue
+from etl.services.schedules import sync_schedule_delete
 from pulse.core import services as core_services
 from pulse.core.models import Client, Integration
 from pulse.core.queue import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
 
 # Each source type's fields in the flat input shape (besides name and active), and its secrets.
 SOURCE_FIELDS = {
@@ -31,6 +37,8 @@ SOURCE_FIELDS = {
     Integration.Type.GIT: ("path", "branch", "repository"),
 }
 SOURCE_TYPES = tuple(SOURCE_FIELDS)
+# Errors of the integrations table under the names this shape uses.
+SOURCE_ERROR_FIELDS = {"integration_name": "name", "integration_type": "type"}
 SECRETS = {Integration.Type.JIRA: ("api_token",), Integration.Type.GITHUB: ("token",), Integration.Type.GIT: ()}
 
 
@@ -135,9 +143,17 @@ def source_create(*, client: Client, kind: str, data: dict[str, Any]) -> Integra
     if kind not in SOURCE_TYPES:
         raise ValidationError({"integration_type": f"Must be one of: {', '.join(SOURCE_TYPES)}."})
     fields, credentials = _fields(kind, data, None)
-    return core_services.integration_create(
-        client=client, integration_type=kind, credentials=credentials or None, **fields
-    )
+    with core_services.errors_named(SOURCE_ERROR_FIELDS):
+        return core_services.integration_create(
+            client=client, integration_type=kind, credentials=credentials or None, **fields
+        )
+
+
+@transaction.atomic
+def source_delete(*, integration: Integration) -> None:
+    """Delete a source and its schedule; the records it imported stay."""
+    sync_schedule_delete(integration=integration)
+    core_services.integration_delete(integration=integration)
 
 
 @transaction.atomic
@@ -145,7 +161,16 @@ def source_update(*, integration: Integration, data: dict[str, Any]) -> Integrat
     fields, credentials = _fields(integration.integration_type, data, integration)
     if "active" in data:
         fields["active"] = bool(data["active"])
-    return core_services.integration_update(integration=integration, credentials=credentials or None, **fields)
+    with core_services.errors_named(SOURCE_ERROR_FIELDS):
+        return core_services.integration_update(integration=integration, credentials=credentials or None, **fields)
+
+
+# What Test does for each type, said in the form and in every test result.
+SOURCE_TEST_CHECKS = {
+    Integration.Type.JIRA: "signs in to the site with the email and API token (Jira's /rest/api/3/myself)",
+    Integration.Type.GITHUB: "reads each repository with the token (GitHub's /repos/{owner}/{name})",
+    Integration.Type.GIT: "reads the branch's latest commit in the folder (git rev-parse)",
+}
 
 
 @dataclass(frozen=True)
@@ -153,6 +178,7 @@ class SourceTestResult:
     ok: bool
     latency_ms: float
     detail: str
+    checked: str = ""
 
 
 def source_test(*, integration: Integration) -> SourceTestResult:
@@ -199,12 +225,20 @@ def source_test(*, integration: Integration) -> SourceTestResult:
         else:
             raise ValidationError({"integration_type": "Not a data source."})
     except (SourceError, GitSourceError) as exc:
-        return SourceTestResult(False, round((time.perf_counter() - started) * 1000, 1), str(exc))
-    return SourceTestResult(True, round((time.perf_counter() - started) * 1000, 1), detail)
+        return SourceTestResult(False, _ms(started), str(exc), SOURCE_TEST_CHECKS[kind])
+    return SourceTestResult(True, _ms(started), detail, SOURCE_TEST_CHECKS[kind])
 
 
-def source_sync_enqueue(*, integration: Integration) -> None:
-    """Sync now, on a worker, after the current transaction commits."""
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def source_sync_enqueue(*, integration: Integration) -> EtlRun:
+    """Sync now, on a worker, after the current transaction commits. Returns the queued run, which
+    the hub and the API follow until it ends."""
     if not integration.active:
         raise ValidationError({"active": f"{integration.integration_name} is paused; activate it to sync."})
-    enqueue_on_commit("etl.sync_integration_task", integration.pk)
+    run = run_queue(integration=integration)
+    enqueue_on_commit("etl.sync_integration_task", integration.pk, run.pk)
+    logger.info("sync of %s queued as run #%s", integration.integration_name, run.pk)
+    return run

@@ -13,7 +13,7 @@ from etl.clients.http import SourceError
 from etl.models import EtlRun, Repository, SyncState
 from etl.services.commits import InvalidCommitError, commits_upsert, normalize_commit
 from etl.services.pull_derivation import pull_requests_derive
-from etl.services.runs import run_count, run_error, run_finish, run_start, vectorize_records
+from etl.services.runs import run_claim, run_count, run_error, run_finish, vectorize_records
 from etl.services.sources import git_path_allowed
 from etl.services.tags import InvalidTagError, normalize_tag, tags_upsert
 from pulse.core.models import Integration
@@ -27,11 +27,14 @@ class UnsupportedIntegrationError(ValueError):
     pass
 
 
-def sync_integration(*, integration: Integration) -> EtlRun:
+def sync_integration(*, integration: Integration, run_id: int | None = None) -> EtlRun | None:
+    """Run a sync: the queued run `run_id` (None when another worker has taken it) or a new one."""
     if integration.integration_type not in SOURCE_TYPES:
         raise UnsupportedIntegrationError(f"{integration.integration_name} is not a data source")
     state, _ = SyncState.objects.get_or_create(client=integration.client, integration=integration)
-    run = run_start(client=integration.client, kind=integration.integration_type, integration=integration)
+    run = run_claim(integration=integration, run_id=run_id)
+    if run is None:
+        return None
     try:
         if integration.integration_type == Integration.Type.GIT:
             cursor = _sync_git(integration, state, run)

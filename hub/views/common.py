@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 
+from pulse.core.alerts import alert_open_count
 from pulse.core.services import integration_delete
 
 
@@ -22,6 +23,7 @@ def tenant_page(view):
             return render(request, "hub/no_tenant.html", status=403)
         request.client = user.client
         request.can_edit = user.is_tenant_admin
+        request.open_alerts = alert_open_count(client=user.client)  # the layout's Alerts tab
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -42,8 +44,9 @@ def flash_service_error(request, error) -> None:
     messages.error(request, text)
 
 
-def confirm_delete(request, integration, *, kind: str, back: str, done: str = "", blockers=()):
-    """GET: a page that asks first (naming what blocks the delete); POST (admins): delete, then back."""
+def confirm_delete(request, integration, *, kind: str, back: str, done: str = "", blockers=(), delete=None):
+    """GET: a page that asks first (naming what blocks the delete); POST (admins): delete (with
+    `delete`, when the area has its own service), then back."""
     if request.method != "POST":
         context = {
             "object_label": integration.integration_name,
@@ -56,7 +59,10 @@ def confirm_delete(request, integration, *, kind: str, back: str, done: str = ""
     require_admin(request)
     name = integration.integration_name
     try:
-        integration_delete(integration=integration)
+        if delete is not None:
+            delete()
+        else:
+            integration_delete(integration=integration)
     except ValidationError as exc:
         flash_service_error(request, exc)
     else:

@@ -16,6 +16,7 @@ from analytics.metrics.services import delivery_compute
 from analytics.narrative import insight_settings
 from hub.delivery_charts import sparkline, weekly_chart
 from hub.views.common import tenant_page
+from pulse.core.alerts import alert_list
 
 WINDOWS = (("4w", "4 weeks"), ("12w", "12 weeks"), ("26w", "26 weeks"), ("52w", "1 year"), ("24m", "2 years"))
 WINDOWS += (("all", "All time"),)
@@ -144,6 +145,7 @@ def dashboard(request):
             "tiles": _tiles(metrics),
             "charts": _charts(metrics["series"]),
             "insights": insights,
+            "alerts": alert_list(client=request.client, limit=10),
             "show_all_insights": show_all,
             "definitions": DEFINITIONS,
             "insight_actions": INSIGHT_ACTIONS,

@@ -43,6 +43,9 @@ def job_state(job: BackfillJob | None) -> dict | None:
         "total": job.total,
         "processed": job.processed,
         "succeeded": job.succeeded,
+        # succeeded counts both: what got a new vector, and what already had a current one.
+        "embedded": job.succeeded - job.skipped,
+        "current": job.skipped,
         "failed": job.failed,
         "skipped": job.skipped,
         "percent": job.percent,

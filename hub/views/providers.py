@@ -11,8 +11,9 @@ from ai.execution import selectors
 from ai.execution.cooldown import cooling_down_until
 from ai.execution.rows import model_info_for
 from ai.providers.catalog import catalog_models
+from ai.providers.registry import provider_label
 from ai.setup import providers as setup
-from hub.forms import PROVIDER_FIELDS, PROVIDER_LABELS, ProviderForm, add_service_errors
+from hub.forms import PROVIDER_FIELDS, ProviderForm, add_service_errors
 from hub.views.common import confirm_delete, require_admin, tenant_page
 
 
@@ -20,7 +21,7 @@ def _card(integration) -> dict:
     info = model_info_for(integration)
     return {
         "integration": integration,
-        "label": PROVIDER_LABELS.get(integration.provider, integration.provider),
+        "label": provider_label(integration.provider),
         "info": info,
         "last_test": integration.performance_config.get("last_test"),
         "cooling_until": cooling_down_until(integration) if integration.active else None,
@@ -70,8 +71,14 @@ def _save(request, form: ProviderForm, instance=None):
         messages.warning(request, f"Saved {name} without a test.")
     else:
         size = f", {saved.test.dimensions} dimensions" if saved.test.dimensions else ""
-        messages.success(request, f"Saved {name}. Test passed in {saved.test.latency_ms:.0f} ms{size}.")
+        messages.success(request, f"Saved {name}. Test passed in {_took(saved.test)}{size}.")
     return saved.integration
+
+
+def _took(result) -> str:
+    """'45 ms', or '45 ms (the model loaded first, in 20.7 s)' after a cold start."""
+    took = f"{result.latency_ms:.0f} ms"
+    return f"{took} (the model loaded first, in {result.load_ms / 1000:.1f} s)" if result.load_ms else took
 
 
 @tenant_page
@@ -113,7 +120,7 @@ def provider_test(request, provider_id: int):
     integration = selectors.provider_get(client=request.client, provider_id=provider_id)
     result = setup.provider_test(client=request.client, integration=integration)
     if result.ok:
-        messages.success(request, f"{integration.integration_name}: test passed in {result.latency_ms:.0f} ms.")
+        messages.success(request, f"{integration.integration_name}: test passed in {_took(result)}.")
     else:
         messages.error(request, f"{integration.integration_name}: test failed — {result.reason}")
     return redirect("hub:providers")

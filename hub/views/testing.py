@@ -41,6 +41,7 @@ def _embed(request, form: EmbedTestForm) -> dict | None:
 
 def _search(request, form: SearchForm) -> dict | None:
     tables = form.cleaned_data["tables"] or [s.table_name for s in vector_sources()]
+    floor = settings.PULSE_SEARCH_MIN_SIMILARITY
     started = time.perf_counter()
     try:
         hits = vectors_search(
@@ -49,6 +50,7 @@ def _search(request, form: SearchForm) -> dict | None:
             table_names=tables,
             limit=form.cleaned_data["limit"] or 10,
             mode=form.cleaned_data["mode"],
+            score_threshold=floor,
         )
     except AIError as exc:
         messages.error(request, f"Search failed: {exc}")
@@ -67,6 +69,8 @@ def _search(request, form: SearchForm) -> dict | None:
         "latency_ms": (time.perf_counter() - started) * 1000,
         "tables": tables,
         "mode": form.cleaned_data["mode"],
+        "floor": floor,
+        "query": form.cleaned_data["q"],
     }
 
 

@@ -6,12 +6,12 @@ Platform superusers see every tenant; a staff user attached to a tenant sees onl
 import json
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from pulse.core import services
+from pulse.core import services, tenants
 from pulse.core.crypto import mask_credentials
 from pulse.core.destinations import check_secret_destination, integration_destination
 from pulse.core.jsonlimits import MAX_VALUE_CHARS, BoundedJSONFormField, text_depth
@@ -47,12 +47,45 @@ class TenantScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class TenantAddForm(forms.ModelForm):
+    """A new tenant comes with its first admin (pulse.core.tenants.tenant_create)."""
+
+    admin_username = forms.CharField(label="First admin's username", max_length=150)
+    admin_email = forms.EmailField(label="First admin's e-mail", required=False)
+    admin_password = forms.CharField(
+        label="First admin's password",
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Blank: a password is generated and shown once, after saving.",
+    )
+
+    class Meta:
+        model = Client
+        fields = ("name", "slug")
+
+    def _post_clean(self):
+        # The tenant and its admin are made together by the service (see save_model), not by the form;
+        # the service's checks run here so a problem shows under its field.
+        data = self.cleaned_data
+        username = (data.get("admin_username") or "").strip()
+        problems = tenants.tenant_problems(name=(data.get("name") or "").strip(), slug=data.get("slug") or "")
+        user = tenants.user_problems(username=username, role="admin", email=data.get("admin_email") or "")
+        problems |= {f"admin_{key}": message for key, message in user.items() if key != "role"}
+        password = data.get("admin_password")
+        if password and (problem := tenants.password_problem(password=password, username=username)):
+            problems["admin_password"] = problem
+        for field, message in problems.items():
+            if field in self.fields:
+                self.add_error(field, message)
+
+
 @admin.register(Client)
 class ClientAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "active", "created_at")
     list_filter = ("active",)
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
+    actions = ("deactivate", "activate")
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -60,6 +93,46 @@ class ClientAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return request.user.is_superuser
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = TenantAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("name", "slug", "admin_username", "admin_email", "admin_password")
+        return super().get_fields(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        client, user, password = tenants.tenant_create(
+            name=data["name"],
+            slug=data["slug"],
+            admin_username=data["admin_username"],
+            admin_email=data.get("admin_email", ""),
+            password=data.get("admin_password") or None,
+        )
+        obj.pk = client.pk
+        obj.refresh_from_db()
+        shown = "the password you set" if data.get("admin_password") else password
+        messages.success(request, f"Tenant {client.slug} created. First admin: {user.username} / {shown}")
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+
+    @admin.action(description="Deactivate the selected tenants (their users and tokens reach nothing)")
+    def deactivate(self, request, queryset):
+        for client in queryset:
+            tenants.tenant_set_active(client=client, active=False)
+
+    @admin.action(description="Activate the selected tenants")
+    def activate(self, request, queryset):
+        for client in queryset:
+            tenants.tenant_set_active(client=client, active=True)
 
 
 # Only a platform superuser may change these, on any account (their own included).

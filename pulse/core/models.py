@@ -12,7 +12,10 @@ class Client(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=64, unique=True)
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(default=True, help_text="An inactive tenant's users and tokens reach nothing.")
+    alert_webhook_url = models.TextField(
+        blank=True, default="", help_text="Alerts are POSTed here as JSON when they open (optional)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_updated_at = models.DateTimeField(auto_now=True)
 
@@ -54,6 +57,8 @@ class ApiToken(models.Model):
 
     class Meta:
         db_table = "api_tokens"
+        ordering = ["user_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="uniq_api_token_name_per_user")]
 
     def __str__(self) -> str:
         return f"{self.user} / {self.name} ({self.prefix}…)"
@@ -122,3 +127,40 @@ class TaskOwnership(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.task_id}"
+
+
+class Alert(TenantOwnedModel):
+    """Something an operator should look at: a provider failing repeatedly, a sync failing twice in
+    a row, a stuck backfill, a budget nearly used. One row per (tenant, key): raising it again while
+    it is open counts an occurrence; once resolved, raising it reopens it (and notifies again)."""
+
+    class Kind(models.TextChoices):
+        PROVIDER_FAILING = "provider_failing", "Provider failing"
+        SYNC_FAILING = "sync_failing", "Sync failing"
+        BACKFILL_STUCK = "backfill_stuck", "Backfill stuck"
+        BUDGET = "budget", "Budget nearly used"
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    key = models.CharField(max_length=200, help_text="What the alert is about, e.g. sync:12")
+    title = models.CharField(max_length=300)
+    detail = models.TextField(blank=True, default="")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    occurrences = models.PositiveIntegerField(default=1)
+    opened_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    notify_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        db_table = "alerts"
+        ordering = ["-last_seen_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["client", "key"], name="uniq_alert_key_per_client")]
+        indexes = [models.Index(fields=["client", "state"], name="idx_alerts_client_state")]
+
+    def __str__(self) -> str:
+        return self.title

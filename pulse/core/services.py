@@ -1,6 +1,7 @@
 """Writes of the core domain: integrations and secret rotation."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.apps import apps
@@ -30,6 +31,18 @@ def register_integration_validator(validator: Callable[[Integration], None]) -> 
 def integration_run_validators(integration: Integration) -> None:
     for validator in _validators:
         validator(integration)
+
+
+@contextmanager
+def errors_named(fields: dict[str, str]) -> Iterator[None]:
+    """A face (API, form) names its fields its own way (`name`, not `integration_name`): errors of
+    the services inside are re-keyed to the names the caller sent."""
+    try:
+        yield
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError({fields.get(key, key): errors for key, errors in exc.error_dict.items()}) from None
 
 
 EDITABLE_FIELDS = (  # what a service (and the admin) may set on an integration

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from pulse.core.alerts import alert_webhook_send
 from pulse.core.models import TaskOwnership
 
 
@@ -19,3 +20,9 @@ def task_ownership_prune_task() -> int:
     cutoff = timezone.now() - timedelta(seconds=settings.CELERY_RESULT_EXPIRES)
     deleted, _ = TaskOwnership.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+@shared_task(name="pulse.core.alert_webhook_task")
+def alert_webhook_task(alert_id: int) -> bool:
+    """POST a newly opened alert to its tenant's webhook (one attempt; the outcome stays on the alert)."""
+    return alert_webhook_send(alert_id=alert_id)

@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import threading
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -138,6 +137,18 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+# Kept in sessionStorage at the moment a form is submitted, so it survives the navigation: what the
+# pressed button looked like while the request was running (disabled, spinning, saying so).
+RECORD_BUSY = """() => document.querySelectorAll("form[data-busy]").forEach((form) => form.addEventListener("submit",
+  (event) => { const b = event.submitter || form.querySelector("button"); sessionStorage.setItem("busy",
+  JSON.stringify({disabled: b.disabled, busy: b.getAttribute("aria-busy"), text: b.textContent})); }))"""
+
+
+def _was_busy(page, text: str) -> None:
+    state = page.evaluate("() => JSON.parse(sessionStorage.getItem('busy') || 'null')")
+    assert state == {"disabled": True, "busy": "true", "text": text}, state
+
+
 def test_a_new_user_configures_imports_backfills_searches_and_reads_costs(stack, page, tenant_a, git_clone):
     make_user(tenant_a, "ada", role="admin", password="correct horse battery")
     _log_in(page, stack)
@@ -177,11 +188,17 @@ def _add_local_provider(page) -> None:
     page.get_by_label("Provider").select_option("sentence_transformers")
     page.get_by_label("Name", exact=True).fill("Local MiniLM")
     _shot(page, "03-provider-form")
+    page.evaluate(RECORD_BUSY)
     page.get_by_role("button", name="Save & Test").click()
     expect(page.get_by_role("status").filter(has_text="Test passed in")).to_be_visible()
+    _was_busy(page, "Testing…")  # Save & Test showed it was working until the answer came
     card = page.locator("article.provider", has_text="Local MiniLM")
     expect(card).to_contain_text("384")
     expect(card.locator(".badge")).to_have_text("ok")
+    page.evaluate(RECORD_BUSY)
+    card.get_by_role("button", name="Test").click()
+    expect(page.get_by_role("status").filter(has_text="test passed in")).to_be_visible()
+    _was_busy(page, "Testing…")
     _shot(page, "04-provider-card")
 
 
@@ -197,16 +214,17 @@ def _import_git_source(page, tenant_a, git_clone) -> None:
     expect(page.get_by_role("status").filter(has_text="Added Groovy clone")).to_be_visible()
     page.get_by_role("button", name="Test").click()
     expect(page.get_by_role("status").filter(has_text="connected in")).to_be_visible()
-    page.get_by_role("button", name="Sync now").click()
-    expect(page.get_by_role("status").filter(has_text="sync queued")).to_be_visible()
-    deadline = time.monotonic() + 120
-    badge = page.locator("article.provider .badge")
-    while (state := badge.inner_text().strip()) != "synced":
-        assert state in ("never synced", "running"), f"the sync ended as {state!r}"
-        assert time.monotonic() < deadline, "the sync did not finish"
-        time.sleep(1)
-        page.reload()
-    expect(page.locator("#runs tbody tr").first).to_contain_text("30")
+    # Sync now: the button waits and the card and run history follow the run, with no reload.
+    page.evaluate("() => { window.notReloaded = true; }")
+    sync = page.get_by_role("button", name="Sync now")
+    sync.click()
+    expect(page.locator(".sync-form button")).to_be_disabled()
+    expect(page.locator(".sync-form button")).to_have_attribute("aria-busy", "true")
+    badge = page.locator("article.source [data-run-badge]")
+    expect(badge).to_have_text("synced", timeout=120_000)
+    expect(page.locator("#runs tbody tr").first.locator('[data-col="fetched"]')).to_have_text("30")
+    expect(page.locator(".sync-form button")).to_be_enabled()
+    assert page.evaluate("() => window.notReloaded === true"), "the page was reloaded"
     _shot(page, "05-sources")
     assert Commit.objects.for_client(tenant_a).count() == 30
 
@@ -253,7 +271,7 @@ def _embed_and_search(page, tenant_a) -> None:
     page.get_by_role("button", name="Search").click()
     results = page.locator("#search-results li")
     expect(results.first).to_be_visible()
-    expect(page.locator("#latency")).to_contain_text("sentence_transformers")
+    expect(page.locator("#latency")).to_contain_text("Local model (sentence-transformers)")
     _shot(page, "08-testing-search")
     results.first.get_by_role("link").click()
     expect(page).to_have_url(re.compile(rf"/hub/records/commits/{target.pk}/$"))
@@ -279,7 +297,7 @@ def _usage_matches_ledger(page, tenant_a) -> None:
     expect(bars).to_have_count(8)
     assert sum(int(bars.nth(i).get_attribute("data-tokens")) for i in range(8)) == tokens
     assert sum(int(bars.nth(i).get_attribute("data-requests")) for i in range(8)) == requests
-    expect(page.locator("#provider-breakdown")).to_contain_text("sentence_transformers")
+    expect(page.locator("#provider-breakdown")).to_contain_text("Local model (sentence-transformers)")
     _shot(page, "10-usage")
 
 

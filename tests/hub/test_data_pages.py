@@ -254,12 +254,15 @@ def test_add_test_and_sync_a_git_source_then_see_the_run(admin, tenant_a, repo, 
         queued = admin.post(reverse("hub:source-sync", args=[source.pk]), follow=True)
     assert "sync queued" in queued.content.decode()
     assert len(callbacks) == 1  # the task is sent once the request commits
-    from etl.services.sync import sync_integration
-
-    sync_integration(integration=source)  # what the worker runs
-    html = admin.get(reverse("hub:sources")).content.decode()
     run = EtlRun.objects.for_client(tenant_a).get()
-    assert run.fetched == 1 and f"#{run.pk}" in html and "synced" in html
+    queued_page = admin.get(reverse("hub:sources")).content.decode()
+    assert run.status == "queued" and f'data-active-run="{run.pk}"' in queued_page  # the page follows it
+    from etl.tasks import sync_integration_task
+
+    sync_integration_task(source.pk, run.pk)  # what the worker runs
+    html = admin.get(reverse("hub:sources")).content.decode()
+    run.refresh_from_db()
+    assert run.fetched == 1 and f"#{run.pk}" in html and "synced" in html and "data-active-run" not in html
 
 
 def test_a_source_test_failure_is_a_message_and_tokens_stay_hidden(admin, tenant_a, respx_mock):

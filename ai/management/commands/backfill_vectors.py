@@ -17,7 +17,7 @@ def _bar(job: BackfillJob, width: int = 30) -> str:
     eta = f" eta {job.eta_seconds:.0f}s" if job.eta_seconds is not None else ""
     return (
         f"[{'#' * filled}{'.' * (width - filled)}] {share:6.1%} {job.processed}/{job.total} "
-        f"ok {job.succeeded} failed {job.failed} {job.current_table}{eta}"
+        f"embedded {job.succeeded - job.skipped} current {job.skipped} failed {job.failed} {job.current_table}{eta}"
     )
 
 
@@ -69,7 +69,7 @@ class Command(BaseCommand):
         style = self.style.SUCCESS if job.status == BackfillJob.Status.SUCCEEDED else self.style.ERROR
         self.stdout.write(
             style(
-                f"backfill #{job.pk} {job.status}: {job.succeeded} vectorized or unchanged, "
-                f"{job.failed} failed (queued for the next run)"
+                f"backfill #{job.pk} {job.status}: {job.succeeded - job.skipped} embedded, "
+                f"{job.skipped} already current, {job.failed} failed (queued for the next run)"
             )
         )

@@ -5,20 +5,22 @@ connection and `local_server` the small process that serves the embedded Qdrant 
 from django.conf import settings
 
 from ai.vectors.stores.base import VectorStore
+from pulse.core.metrics import TimedStore
 
 STORES = ("qdrant", "pgvector")
 
 
 def get_vector_store(name: str | None = None) -> VectorStore:
+    """The store, its every call timed in the metrics (pulse_vector_store_duration_seconds)."""
     name = name or settings.VECTOR_STORE
     if name == "qdrant":
         from ai.vectors.stores.qdrant import QdrantStore
 
-        return QdrantStore()
+        return TimedStore(QdrantStore())
     if name == "pgvector":
         from ai.vectors.stores.pgvector import PgVectorStore
 
-        return PgVectorStore()
+        return TimedStore(PgVectorStore())
     raise ValueError(f"VECTOR_STORE must be one of {', '.join(STORES)}, not {name!r}")
 
 

@@ -1,6 +1,7 @@
 import threading
 import time
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
@@ -23,9 +24,9 @@ class Command(BaseCommand):
             raise CommandError(f"No Jira, GitHub or git integration with id {integration_id}.")
         if every is not None:
             try:
-                sync_schedule_set(integration=integration, every_minutes=every or None)
-            except ValueError as exc:
-                raise CommandError(str(exc)) from None
+                sync_schedule_set(integration=integration, kind="interval" if every else "none", every_minutes=every)
+            except ValidationError as exc:
+                raise CommandError(" ".join(exc.messages)) from None
             self.stdout.write(f"schedule: every {every} minutes" if every else "schedule: removed")
         result: dict = {}
 

@@ -1,6 +1,7 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from pulse.core import logs
 from pulse.core.api_tokens import api_token_authenticate
 
 
@@ -18,6 +19,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         user = api_token_authenticate(token=header[1].decode(errors="replace"))
         if user is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API token.")
+        logs.bind(tenant_id=user.client_id)  # the request's log lines name its tenant from here on
         return user, None
 
     def authenticate_header(self, request) -> str:

@@ -8,13 +8,13 @@ ERROR_SCHEMA = {
     "description": "`detail` (a message) for most errors; field names mapping to messages for invalid input.",
 }
 # Query parameters that name one of the tenant's objects: another tenant's id is a 404, like a missing one.
-OBJECT_QUERY = ("repository",)
+OBJECT_QUERY = ("repository", "source")
 # Statuses particular operations answer, beyond the common ones (by path, method).
 EXTRA = {
     "402": ("Refused: the tenant's AI budget is used up.", ("/ai/embeddings/", "/ai/vectors/")),
     "409": ("No provider can do this for the tenant.", ("/ai/embeddings/", "/ai/vectors/", "/ai/qa/", "/ai/sql/")),
     "502": ("The AI provider failed (every fallback included).", ("/ai/",)),
-    "503": ("The task queue or a dependency is unreachable.", ("/backfill/", "/worker-ping/", "/ai/")),
+    "503": ("The task queue or a dependency is unreachable.", ("/backfill/", "/worker-ping/", "/ai/", "/sync/")),
 }
 
 

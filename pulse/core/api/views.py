@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from pulse.core import selectors, services
 from pulse.core.api.serializers import IntegrationInputSerializer, IntegrationOutputSerializer
-from pulse.core.api_tokens import api_token_create
+from pulse.core.api_tokens import api_token_create, api_token_get, api_token_list, api_token_revoke
 from pulse.core.models import Integration
 from pulse.core.net import LOCKED_OUT, lockout_seconds
 from pulse.core.queue import task_result_owned, task_send_owned
@@ -81,7 +81,12 @@ class TokenObtainView(APIView):
     class InputSerializer(serializers.Serializer):
         username = serializers.CharField()
         password = serializers.CharField(style={"input_type": "password"}, write_only=True)
-        name = serializers.CharField(required=False, default="api", max_length=100)
+        name = serializers.CharField(
+            required=False,
+            default="api",
+            max_length=100,
+            help_text="A token of a name you already have replaces it (the old one stops working).",
+        )
 
     @extend_schema(
         request=InputSerializer,
@@ -101,6 +106,35 @@ class TokenObtainView(APIView):
             return Response({"detail": "Wrong username or password."}, status=status.HTTP_400_BAD_REQUEST)
         _, token = api_token_create(user=user, name=data.validated_data["name"])
         return Response({"token": token}, status=status.HTTP_201_CREATED)
+
+
+class TokenSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    prefix = serializers.CharField(help_text="The token's first characters; the token itself is never shown again.")
+    user = serializers.CharField(source="user.username")
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+
+
+class TokenListView(APIView):
+    """Your API tokens (a tenant admin: every token of the tenant's users)."""
+
+    members_may_write = True  # a member manages their own tokens
+
+    @extend_schema(responses=TokenSerializer(many=True))
+    def get(self, request):
+        return Response(TokenSerializer(api_token_list(user=request.user), many=True).data)
+
+
+class TokenDetailView(APIView):
+    members_may_write = True
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, token_id: int):
+        """Revoke a token: yours, or, for a tenant admin, any of the tenant's."""
+        api_token_revoke(token=api_token_get(user=request.user, token_id=token_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 PING_KIND = "worker_ping"

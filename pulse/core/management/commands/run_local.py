@@ -2,11 +2,16 @@
 
 One foreground command for a laptop or a trial. Each part is a separate process, as in
 production; if one dies, all stop, so nothing runs half-alive.
+
+Ctrl-C reaches only this supervisor: each part runs in a session of its own, so the terminal's
+SIGINT does not hit beat and the worker mid-step (beat printed a traceback when it did). The
+supervisor then stops the parts in reverse order with SIGTERM, each one's own clean shutdown.
 """
 
 import contextlib
 import ctypes
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -53,6 +58,26 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _fresh_metrics_folder() -> None:
+    """The processes of an earlier run left their metric files: this run starts from zero."""
+    folder = getattr(settings, "PROMETHEUS_MULTIPROC_DIR", "")
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder, exist_ok=True)
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    """Web first, the vector store last; each gets SIGTERM and 20 s before SIGKILL."""
+    for proc in reversed(procs):
+        if proc.poll() is None:
+            proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class Command(BaseCommand):
     help = "Start the web server, a Celery worker, beat and the local vector server in the foreground."
 
@@ -69,10 +94,14 @@ class Command(BaseCommand):
 
         def start(name: str, argv: list[str]) -> subprocess.Popen:
             self.stdout.write(f"starting {name}: {' '.join(argv[1:])}")
-            proc = subprocess.Popen(argv, env=env, preexec_fn=_die_with_parent)  # noqa: S603 - our own interpreter and fixed arguments
+            proc = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+                argv, env=env, preexec_fn=_die_with_parent, start_new_session=True
+            )
             procs.append(proc)
             return proc
 
+        signal.signal(signal.SIGINT, _interrupt)  # even where a shell started us with SIGINT ignored
+        _fresh_metrics_folder()
         login = bootstrap_demo()
         password = login.password or "(your own password)"
         for needed in (port, *(() if settings.QDRANT_URL else (vector_port,))):
@@ -105,11 +134,5 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             self.stdout.write("stopping…")
         finally:
-            for proc in reversed(procs):
-                if proc.poll() is None:
-                    proc.terminate()
-            for proc in procs:
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            _stop(procs)
+        self.stdout.write("stopped")
