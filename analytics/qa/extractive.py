@@ -26,14 +26,20 @@ def _summary(sources: list[Source]) -> str:
     for table, count in counts.most_common():
         one, many = TABLE_NAMES.get(table, ("work item", "work items"))
         parts.append(f"{count} {one if count == 1 else many}")
-    dates = sorted(s.date.date() for s in sources if s.date)
-    span = f", from {dates[0]} to {dates[-1]}" if len(dates) > 1 else (f", from {dates[0]}" if dates else "")
+    dates = sorted({s.date.date() for s in sources if s.date})
+    span = f", from {dates[0]} to {dates[-1]}" if len(dates) > 1 else (f", on {dates[0]}" if dates else "")
     return f"Found {', '.join(parts)}{span}."
 
 
 def extract(question: str, sources: list[Source]) -> Extract:
     asked = set(words(question))
-    candidates = [(source, sentence) for source in sources for sentence in sentences(source.text)[:20]]
+    # A record too short to hold a sentence (a one-line title) is quoted whole rather than dropped.
+    candidates = [
+        (source, sentence)
+        for source in sources
+        if source.text.strip()
+        for sentence in (sentences(source.text)[:20] or [source.text.strip().splitlines()[0][:300]])
+    ]
     document_frequency = Counter(word for _, sentence in candidates for word in set(words(sentence)))
     total = max(len(candidates), 1)
 

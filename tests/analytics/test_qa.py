@@ -2,6 +2,7 @@
 embedding model and search; vendors faked at the HTTP layer in their own response shapes."""
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -9,6 +10,8 @@ import pytest
 
 from ai.models import AIUsageTracking, ClientAIConfiguration
 from ai.setup.agents import AGENT_DEFAULTS, agent_preferences_set
+from analytics.qa.extractive import extract
+from analytics.qa.retrieval import Source
 from analytics.qa.router import route_question, window_of
 from analytics.qa.services import qa_ask
 from etl.models import Commit
@@ -251,3 +254,11 @@ def test_the_api_asks_keeps_history_and_takes_feedback_from_a_member(groovy, mem
     assert asked.status_code == 200 and asked.json()["citations"][0]["table"] == "commits"
     assert bad.status_code == 400 and set(bad.json()) == {"question", "context"}
     assert feedback.status_code == 204 and history[0]["helpful"] is True and history[0]["mode"] == "extractive"
+
+
+def test_a_one_line_record_is_quoted_and_cited_rather_than_dropped():
+    day = datetime(2026, 1, 1, tzinfo=UTC)
+    sources = [Source(1, "commits", 1, "t", "", "Fix-NPE-in-parser", 0.9, "semantic", day)]
+    quoted = extract("Which commit fixed the NPE in the parser?", sources)
+    assert quoted.cited == [1] and "Fix-NPE-in-parser [1]" in quoted.answer
+    assert "on 2026-01-01" in quoted.answer and quoted.coverage == 1.0

@@ -18,6 +18,7 @@ from django.utils import timezone
 import hub.urls
 from ai.models import AIUsageTracking, BackfillJob
 from ai.vectors.bridge import RecordText, vectors_store_records
+from analytics.qa.services import qa_ask
 from etl.models import EtlRun, Project, PullRequest, WorkItem
 from pulse.core.alerts import alert_raise
 from pulse.core.models import Integration
@@ -34,7 +35,7 @@ WIDTHS = {"desktop-1280": (1280, 900), "phone-390": (390, 844)}
 NOT_PAGES = {
     "index", "dashboard-compute", "dashboard-insights", "dashboard-insight-state", "provider-test", "backfill-start",
     "backfill-status", "backfill-cancel", "budget", "source-test", "source-sync", "source-schedule", "alert-webhook",
-    "alert-resolve", "embedding-switch",
+    "alert-resolve", "embedding-switch", "ask-stream", "ask-feedback",
 }  # fmt: skip
 # An element passes the viewport only if no ancestor that clips or scrolls sideways holds it in.
 OVERFLOW = """() => {
@@ -85,7 +86,7 @@ def _usage(tenant) -> None:
         AIUsageTracking.objects.filter(pk=row.pk).update(created_at=timezone.now() - timedelta(days=day))
 
 
-def _seed(tenant) -> dict[str, str]:
+def _seed(tenant, user) -> dict[str, str]:
     """A tenant with something on every page, long names and errors included; the pages' URLs."""
     seed_flask(tenant)
     seed_merges(tenant, DROP)
@@ -114,8 +115,10 @@ def _seed(tenant) -> dict[str, str]:
     _usage(tenant)
     alert_raise(client=tenant, kind="sync_failing", key=f"sync:{source.pk}", title="Groovy clone: sync failed twice",
                 detail=f"git: {LONG}")  # fmt: skip
+    answer = qa_ask(client=tenant, user=user, question=f"Which commits touch {LONG}?")
     return {
         "dashboard": reverse("hub:dashboard") + "?window=all",
+        "ask": reverse("hub:ask") + f"?id={answer['id']}",
         "alerts": reverse("hub:alerts"),
         "providers": reverse("hub:providers"),
         "provider-create": reverse("hub:provider-create"),
@@ -167,8 +170,8 @@ def _visit(page, url: str, folder: Path, name: str) -> None:
 
 
 def test_every_hub_page_fits_a_desktop_and_a_phone(live_server, browser, tenant_a):
-    make_user(tenant_a, "ada-lovelace-with-a-long-username", role="admin", password="correct horse battery")
-    pages = _seed(tenant_a)
+    user = make_user(tenant_a, "ada-lovelace-with-a-long-username", role="admin", password="correct horse battery")
+    pages = _seed(tenant_a, user)
     visited = {re.sub(r"-(github|git|work-item|pull-request)$", "", name) for name in pages} - {"overview"}
     assert visited == _hub_page_names(), "a hub page is missing from this test"
     for label, (width, height) in WIDTHS.items():
