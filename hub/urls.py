@@ -16,6 +16,7 @@ urlpatterns = [
     path(
         "dashboard/insights/<int:insight_id>/state/", dashboard.dashboard_insight_state, name="dashboard-insight-state"
     ),
+    path("dashboard/settings/<int:repository_id>/", dashboard.dashboard_settings, name="dashboard-settings"),
     path("alerts/", alerts.alerts_page, name="alerts"),
     path("alerts/webhook/", alerts.alert_webhook_view, name="alert-webhook"),
     path("alerts/<int:alert_id>/resolve/", alerts.alert_resolve_view, name="alert-resolve"),

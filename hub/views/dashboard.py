@@ -4,6 +4,7 @@ state that says what data is missing and how to add it."""
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -11,11 +12,18 @@ from django.views.decorators.http import require_GET, require_POST
 from analytics.insights.selectors import insight_get, insight_list
 from analytics.insights.services import insight_state_set, insights_generate
 from analytics.metrics.definitions import DEFINITIONS
-from analytics.metrics.selectors import delivery_metrics, repository_get, repository_list, window_parse
-from analytics.metrics.services import delivery_compute
+from analytics.metrics.selectors import (
+    delivery_metrics,
+    delivery_settings_get,
+    repository_get,
+    repository_list,
+    window_parse,
+)
+from analytics.metrics.services import delivery_compute, delivery_settings_set
+from analytics.models import DeliverySettings
 from analytics.narrative import insight_settings
 from hub.delivery_charts import sparkline, weekly_chart
-from hub.views.common import tenant_page
+from hub.views.common import flash_service_error, require_admin, tenant_page
 from pulse.core.alerts import alert_list
 
 WINDOWS = (("4w", "4 weeks"), ("12w", "12 weeks"), ("26w", "26 weeks"), ("52w", "1 year"), ("24m", "2 years"))
@@ -45,6 +53,26 @@ class DashboardForm(forms.Form):
     def __init__(self, *args, repositories=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["repository"].choices = [("", "All repositories"), *((r.pk, r.full_name) for r in repositories)]
+
+
+class DeliverySettingsForm(forms.Form):
+    """How one repository's deployments are found (the same rules as the API's settings endpoint)."""
+
+    deployment_source = forms.ChoiceField(choices=DeliverySettings.Source.choices, label="Deployments are")
+    patch_failure_days = forms.IntegerField(
+        min_value=0,
+        max_value=365,
+        label="Patch release marks a failure within (days)",
+        help_text="A patch release of the same major.minor this soon after a release marks that release failed.",
+    )
+
+
+def _settings_form(client, repository) -> DeliverySettingsForm | None:
+    if repository is None:
+        return None
+    stored = delivery_settings_get(client=client, repository=repository)
+    initial = {"deployment_source": stored.deployment_source, "patch_failure_days": stored.patch_failure_days}
+    return DeliverySettingsForm(initial=initial)
 
 
 def _tiles(metrics: dict) -> list[dict]:
@@ -148,12 +176,10 @@ def dashboard(request):
             "alerts": alert_list(client=request.client, limit=10),
             "show_all_insights": show_all,
             "definitions": DEFINITIONS,
+            "settings_form": _settings_form(request.client, repository),
             "insight_actions": INSIGHT_ACTIONS,
             "query": _without(request.GET, "insights"),
-            # The tenant's "auto refresh" agent setting: the page reloads itself while it is open.
-            "auto_refresh_seconds": AUTO_REFRESH_SECONDS
-            if insight_settings(client=request.client)["auto_refresh"]
-            else None,
+            "auto_refresh_seconds": _auto_refresh(request.client),
         },
     )
 
@@ -197,4 +223,27 @@ def dashboard_insight_state(request, insight_id: int):
         messages.success(request, f"Marked “{insight.title}” {state}.")
     else:
         messages.error(request, "Choose seen, dismissed or new.")
+    return _back(request)
+
+
+@tenant_page
+@require_POST
+def dashboard_settings(request, repository_id: int):
+    """Choose how a repository's deployments are found (tenant admins); metrics follow at the next
+    computation, which the message offers to run now."""
+    repository = repository_get(client=request.client, repository_id=repository_id)
+    require_admin(request)
+    form = DeliverySettingsForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
+        return _back(request)
+    try:
+        delivery_settings_set(client=request.client, repository=repository, **form.cleaned_data)
+    except ValidationError as error:
+        flash_service_error(request, error)
+        return _back(request)
+    messages.success(
+        request, f"Delivery settings saved for {repository.full_name}; press Compute now to apply them at once."
+    )
     return _back(request)

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from analytics.insights.services import insights_generate
 from analytics.metrics.services import delivery_compute
-from analytics.models import Insight
+from analytics.models import DeliverySettings, Insight
 from etl.models import Repository
 from etl.services.imports import commits_import_file
 from etl.services.tags import tags_import_file
@@ -129,3 +129,33 @@ def test_the_auto_refresh_setting_makes_the_page_reload_itself(client, member_a,
     off = page.get("/hub/dashboard/").content.decode()
 
     assert 'id="auto-refresh" data-seconds="300"' in on and 'id="auto-refresh"' not in off
+
+
+def test_an_admin_chooses_how_a_repositorys_deployments_are_found(client, tenant_a, admin_a, member_a, tenant_b):
+    seed_flask(tenant_a)
+    repository = Repository.objects.for_client(tenant_a).get()
+    url = reverse("hub:dashboard-settings", args=[repository.pk])
+    page = signed_in(client, member_a).get(reverse("hub:dashboard"), {"repository": repository.pk}).content.decode()
+    assert 'id="delivery-settings"' in page and 'value="tags" selected' in page
+    assert "Only tenant admins can change this." in page
+
+    assert client.post(url, {"deployment_source": "pull_requests", "patch_failure_days": 7}).status_code == 403
+    assert not DeliverySettings.objects.filter(repository=repository).exists()
+
+    admin = signed_in(client, admin_a)
+    refused = admin.post(url, {"deployment_source": "pull_requests", "patch_failure_days": 400}, follow=True)
+    assert "Patch release marks a failure within (days)" in refused.content.decode()
+    assert not DeliverySettings.objects.filter(repository=repository).exists()
+
+    saved = admin.post(url, {"deployment_source": "pull_requests", "patch_failure_days": 7}, follow=True)
+    assert "Delivery settings saved for pallets/flask" in saved.content.decode()
+    stored = DeliverySettings.objects.get(repository=repository)
+    assert (stored.client_id, stored.deployment_source, stored.patch_failure_days) == (tenant_a.pk, "pull_requests", 7)
+    page = admin.get(reverse("hub:dashboard"), {"repository": repository.pk}).content.decode()
+    assert 'value="pull_requests" selected' in page
+
+    seed_flask(tenant_b)  # another tenant's repository id reads as missing
+    theirs = Repository.objects.for_client(tenant_b).get()
+    theirs_url = reverse("hub:dashboard-settings", args=[theirs.pk])
+    assert admin.post(theirs_url, {"deployment_source": "tags"}).status_code == 404
+    assert not DeliverySettings.objects.filter(repository=theirs).exists()
