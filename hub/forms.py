@@ -10,7 +10,7 @@ from ai.execution.selectors import provider_list, provider_list_capable
 from ai.execution.usage import RANGES
 from ai.providers.registry import PROVIDERS, provider_label
 from ai.setup.agents import ANALYSIS_DEPTHS, RESPONSE_STYLES
-from ai.vectors.keyword import keyword_available
+from ai.vectors.search import DEFAULT_MODE
 from ai.vectors.sources import vector_sources
 from etl.services.sources import SOURCE_FIELDS, source_fields
 from hub.templatetags.pulse_format import price_per_1k
@@ -239,16 +239,14 @@ class SearchForm(forms.Form):
         choices=[
             ("hybrid", "Hybrid: meaning and keywords"),
             ("vector", "Meaning (vectors)"),
-            ("keyword", "Keywords (BM25)"),
+            ("keyword", "Keywords (BM25 over code-aware terms)"),
         ],
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tables"].choices = [(s.table_name, s.table_name.replace("_", " ")) for s in vector_sources()]
-        if not keyword_available():  # SQLite: vectors only
-            self.fields["mode"].choices = [("vector", "Meaning (vectors)")]
-        self.fields["mode"].initial = self.fields["mode"].choices[0][0]
+        self.fields["mode"].initial = DEFAULT_MODE
 
     def clean_mode(self) -> str:
         return self.cleaned_data["mode"] or self.fields["mode"].initial

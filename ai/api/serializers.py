@@ -6,8 +6,7 @@ from ai.execution.rows import AI_SUBTYPES, model_info_for, provider_fields
 from ai.execution.usage import RANGES
 from ai.providers.catalog import CAPABILITIES
 from ai.providers.registry import PROVIDERS
-from ai.vectors.keyword import keyword_available
-from ai.vectors.search import SEARCH_MODES
+from ai.vectors.search import DEFAULT_MODE, SEARCH_MODES
 from ai.vectors.sources import is_vector_source
 from pulse.core.api.exceptions import PayloadTooLarge
 from pulse.core.api.serializers import TenantIntegrationField
@@ -273,15 +272,18 @@ class VectorSearchInputSerializer(serializers.Serializer):
     )
     mode = serializers.ChoiceField(
         choices=SEARCH_MODES,
-        default="vector",
-        help_text="vector: cosine similarity; keyword: BM25 over the records' text; hybrid: both, fused by "
-        "reciprocal rank (best on commit messages, see bench/README.md). keyword and hybrid need PostgreSQL.",
+        default=DEFAULT_MODE,
+        help_text="hybrid (default, the best measured: see bench/README.md): keywords and meaning fused, with "
+        "records naming the best hits' work items lifted; vector: cosine similarity; keyword: BM25 over "
+        "code-aware terms.",
     )
-
-    def validate_mode(self, value: str) -> str:
-        if value != "vector" and not keyword_available():
-            raise serializers.ValidationError("Keyword and hybrid search need PostgreSQL; use mode 'vector'.")
-        return value
+    exclude = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        max_length=1000,
+        help_text="Record ids to leave out of the results (e.g. the record the query came from).",
+    )
 
     def to_internal_value(self, data):
         # The design notes send one `table_name`; accept it as a one-element list.
