@@ -88,7 +88,7 @@ def main() -> None:
     print(f"{'keyword weight':>15}{'anchors':>8}{'share':>7}{'Recall@10':>10}{'MRR':>7}")
     for recall, mrr, weight, anchors, share in sorted(results, reverse=True)[:15]:
         print(f"{weight:>15.2f}{anchors:>8}{share:>7.2f}{recall:>10.3f}{mrr:>7.3f}")
-    for recall, mrr, weight, anchors, share in results:
+    for recall, mrr, weight, anchors, _share in results:
         if anchors == 0 and weight in (0.0, 1.0):
             print(f"reference: {'keyword only' if weight else 'vector only'} (z-scored) {recall:.3f} / {mrr:.3f}")
 

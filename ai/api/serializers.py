@@ -5,6 +5,7 @@ from rest_framework import serializers
 from ai.execution.rows import AI_SUBTYPES, model_info_for, provider_fields
 from ai.execution.usage import RANGES
 from ai.providers.catalog import CAPABILITIES
+from ai.providers.local_onnx import BACKENDS as LOCAL_BACKENDS
 from ai.providers.registry import PROVIDERS
 from ai.vectors.search import DEFAULT_MODE, SEARCH_MODES
 from ai.vectors.sources import is_vector_source
@@ -52,6 +53,12 @@ class ProviderInputSerializer(serializers.Serializer):
     api_version = serializers.CharField(required=False, allow_blank=True, help_text="Azure OpenAI api-version")
     deployment = serializers.CharField(required=False, allow_blank=True, help_text="Azure OpenAI deployment name")
     model_path = serializers.CharField(required=False, allow_blank=True, help_text="Local model folder")
+    local_backend = serializers.ChoiceField(
+        choices=LOCAL_BACKENDS,
+        required=False,
+        allow_blank=True,
+        help_text="Local model runtime: torch, onnx or onnx-int8; blank: the server's PULSE_LOCAL_BACKEND.",
+    )
     organization = serializers.CharField(required=False, allow_blank=True)
     dimensions = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=65536)
     max_tokens = serializers.IntegerField(required=False, allow_null=True, min_value=1)
@@ -77,6 +84,7 @@ class ProviderOutputSerializer(serializers.Serializer):
     api_version = serializers.CharField()
     deployment = serializers.CharField()
     model_path = serializers.CharField()
+    local_backend = serializers.CharField()
     model = ModelInfoSerializer()
     batch_size = serializers.IntegerField(allow_null=True)
     timeout_seconds = serializers.FloatField(allow_null=True)
