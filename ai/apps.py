@@ -17,3 +17,16 @@ class AiConfig(AppConfig):
         register_check("vector_store", readiness_check)
         register_scrape_collector(backfill_metrics)
         register_integration_validator(validate_ai_integration)
+        _warm_local_model_at_start()
+
+
+def _warm_local_model_at_start() -> None:
+    """PULSE_WARM_LOCAL_MODEL=web (run_local sets it for its runserver process) loads the local
+    model at start. Celery and gunicorn fork after this point, so they warm after the fork instead
+    (PULSE_WARM_LOCAL_MODEL=1: pulse/celery.py, pulse/gunicorn_conf.py)."""
+    import os
+
+    if os.environ.get("PULSE_WARM_LOCAL_MODEL") == "web":
+        from ai.providers.local import warm_in_background
+
+        warm_in_background()

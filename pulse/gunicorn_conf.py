@@ -22,3 +22,12 @@ def child_exit(server, worker) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker) -> None:
+    # PULSE_WARM_LOCAL_MODEL=1 (the image sets it): the local model loads once per worker, at
+    # start, instead of in the first search request.
+    if os.environ.get("PULSE_WARM_LOCAL_MODEL") == "1":
+        from ai.providers.local import warm_in_background
+
+        warm_in_background()

@@ -92,3 +92,21 @@ def test_an_unknown_backend_is_refused():
 
     with pytest.raises(PermanentProviderError, match="local_backend"):
         provider("tensorrt").embed(["x"])
+
+
+@pytest.mark.django_db(transaction=True)  # the warm-up thread reads the providers on its own connection
+def test_warm_up_at_start_loads_the_default_model_once_and_only_when_needed(settings):
+    from ai.providers.local import DEFAULT_MODEL, is_loaded, resolve_model_path, warm_in_background
+    from tests.ai.factories import local_embedding
+    from tests.factories import make_client
+
+    settings.PULSE_LOCAL_BACKEND = "onnx"
+    before = list(local.loads)
+    warm_in_background().join(120)
+    assert local.loads == before  # no tenant embeds locally: nothing is loaded
+    local_embedding(make_client("Tenant A"))
+    for _ in range(3):  # gunicorn's hook and a later call: still one load
+        warm_in_background().join(120)
+    path = resolve_model_path(DEFAULT_MODEL)
+    assert is_loaded(path, "onnx")
+    assert local.loads.count((str(path.resolve()), "onnx")) == 1
