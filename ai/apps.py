@@ -21,12 +21,14 @@ class AiConfig(AppConfig):
 
 
 def _warm_local_model_at_start() -> None:
-    """PULSE_WARM_LOCAL_MODEL=web (run_local sets it for its runserver process) loads the local
-    model at start. Celery and gunicorn fork after this point, so they warm after the fork instead
-    (PULSE_WARM_LOCAL_MODEL=1: pulse/celery.py, pulse/gunicorn_conf.py)."""
+    """Gunicorn and Celery fork after this point, so they warm after the fork (pulse.core.startup,
+    PULSE_WARM_LOCAL_MODEL=1); runserver has no such hook: PULSE_WARM_LOCAL_MODEL=web (run_local
+    sets it for its web process) warms here."""
     import os
 
-    if os.environ.get("PULSE_WARM_LOCAL_MODEL") == "web":
-        from ai.providers.local import warm_in_background
+    from ai.execution.warm import warm_in_background
+    from pulse.core.startup import register_process_start
 
+    register_process_start(warm_in_background)
+    if os.environ.get("PULSE_WARM_LOCAL_MODEL") == "web":
         warm_in_background()

@@ -62,7 +62,9 @@ def main() -> None:
             if models.exists():
                 os.symlink(models, Path(var_dir) / "models")
             code = CHILD.format(root=str(ROOT), n=args.texts, backend=backend)
-            done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+            done = subprocess.run(  # noqa: S603 - our own interpreter and our own code
+                [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+            )
             result = json.loads(done.stdout.strip().splitlines()[-1])
             print(f"{backend:<12}{result['rss_mb']:>9.0f}{result['peak_mb']:>9.0f}{result['load_s']:>8.1f}", flush=True)
 

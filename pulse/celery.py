@@ -13,10 +13,8 @@ app.autodiscover_tasks()
 
 
 @worker_process_init.connect
-def _warm_local_model(**kwargs) -> None:
-    # PULSE_WARM_LOCAL_MODEL=1 (the image and run_local set it): each pool process loads the
-    # model once, at start, not in its first task.
-    if os.environ.get("PULSE_WARM_LOCAL_MODEL") == "1":
-        from ai.providers.local import warm_in_background
+def _process_started(**kwargs) -> None:
+    # Each pool process warms what the apps registered (the local model) once, at start.
+    from pulse.core.startup import process_started
 
-        warm_in_background()
+    process_started()

@@ -25,9 +25,8 @@ def child_exit(server, worker) -> None:
 
 
 def post_worker_init(worker) -> None:
-    # PULSE_WARM_LOCAL_MODEL=1 (the image sets it): the local model loads once per worker, at
-    # start, instead of in the first search request.
-    if os.environ.get("PULSE_WARM_LOCAL_MODEL") == "1":
-        from ai.providers.local import warm_in_background
+    # Each worker warms what the apps registered (the local model) once, at start, instead of in
+    # its first search request.
+    from pulse.core.startup import process_started
 
-        warm_in_background()
+    process_started()

@@ -91,33 +91,6 @@ def is_loaded(path: Path, backend: str) -> bool:
     return (str(path.resolve()), backend) in _models
 
 
-def warm_in_background() -> threading.Thread:
-    """Load the bundled model on the server's default backend off the caller's thread, so that a
-    process's first search does not wait for it (called once a web or worker process has started:
-    gunicorn's post_worker_init, Celery's worker_process_init, `run_local`'s web process). A
-    request that arrives meanwhile waits on the same load, never starts a second one."""
-
-    def warm() -> None:
-        from django.db import close_old_connections
-
-        from pulse.core.models import Integration
-
-        try:
-            # Only where some tenant embeds locally: a process never needs the model otherwise.
-            if Integration.objects.filter(configuration__provider="sentence_transformers", active=True).exists():
-                load_model(resolve_model_path(DEFAULT_MODEL), default_backend())
-        except Exception:
-            import logging
-
-            logging.getLogger(__name__).warning("local model warm-up failed", exc_info=True)
-        finally:
-            close_old_connections()
-
-    thread = threading.Thread(target=warm, name="pulse-model-warm", daemon=True)
-    thread.start()
-    return thread
-
-
 class SentenceTransformersProvider(BaseProvider):
     key = "sentence_transformers"
 

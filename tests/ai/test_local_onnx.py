@@ -96,7 +96,8 @@ def test_an_unknown_backend_is_refused():
 
 @pytest.mark.django_db(transaction=True)  # the warm-up thread reads the providers on its own connection
 def test_warm_up_at_start_loads_the_default_model_once_and_only_when_needed(settings):
-    from ai.providers.local import DEFAULT_MODEL, is_loaded, resolve_model_path, warm_in_background
+    from ai.execution.warm import warm_in_background
+    from ai.providers.local import DEFAULT_MODEL, is_loaded, resolve_model_path
     from tests.ai.factories import local_embedding
     from tests.factories import make_client
 
