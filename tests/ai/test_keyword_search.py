@@ -158,3 +158,22 @@ def test_hybrid_is_the_default_and_lifts_the_linked_commit(tenant_a, admin_a, ap
     ]
     response = api.post("/api/v1/ai/vectors/search/", {**query, "exclude": ["x"]}, format="json")
     assert response.status_code == 400 and "exclude" in response.json()
+
+
+def test_filters_narrow_keyword_hits_and_linked_records_too(tenant_a):
+    from tests.etl.factories import make_repository
+
+    local_embedding(tenant_a)
+    groovy = make_commits(tenant_a, LINKED[:2])
+    other = make_commits(
+        tenant_a, ["GROOVY-9001: JsonSlurper number parser, the fork's copy"], make_repository(tenant_a, "fork/groovy")
+    )
+    job, _ = backfill_start(client=tenant_a)
+    backfill_run(job_id=job.pk)
+    query = {"client": tenant_a, "query_text": "JsonSlurper number parser", "table_names": ["commits"]}
+    assert other[0].pk in [h.record_id for h in vectors_search(mode="keyword", **query)]
+    for mode in ("keyword", "hybrid"):
+        hits = vectors_search(mode=mode, filters={"repository": "apache/groovy"}, **query)
+        ids = [h.record_id for h in hits]
+        assert other[0].pk not in ids and groovy[0].pk in ids  # the fork's commit names the key too
+        assert all(h.fields["repository"] == "apache/groovy" for h in hits)
