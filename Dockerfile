@@ -2,7 +2,8 @@
 FROM python:3.11-slim AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 HF_HUB_OFFLINE=1 \
-    PULSE_ENV=production PULSE_VAR_DIR=/app/var PROMETHEUS_MULTIPROC_DIR=/tmp/pulse-metrics
+    PULSE_ENV=production PULSE_VAR_DIR=/app/var PROMETHEUS_MULTIPROC_DIR=/tmp/pulse-metrics \
+    PULSE_WARM_LOCAL_MODEL=1
 
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends git libpq5 && rm -rf /var/lib/apt/lists/*

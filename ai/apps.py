@@ -17,3 +17,18 @@ class AiConfig(AppConfig):
         register_check("vector_store", readiness_check)
         register_scrape_collector(backfill_metrics)
         register_integration_validator(validate_ai_integration)
+        _warm_local_model_at_start()
+
+
+def _warm_local_model_at_start() -> None:
+    """Gunicorn and Celery fork after this point, so they warm after the fork (pulse.core.startup,
+    PULSE_WARM_LOCAL_MODEL=1); runserver has no such hook: PULSE_WARM_LOCAL_MODEL=web (run_local
+    sets it for its web process) warms here."""
+    import os
+
+    from ai.execution.warm import warm_in_background
+    from pulse.core.startup import register_process_start
+
+    register_process_start(warm_in_background)
+    if os.environ.get("PULSE_WARM_LOCAL_MODEL") == "web":
+        warm_in_background()

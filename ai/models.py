@@ -258,12 +258,15 @@ class PgVectorEmbedding(TenantOwnedModel):
 class SearchDocument(TenantOwnedModel):
     """The text a vector was made from, for keyword and hybrid search. Written with the bridge row.
     On PostgreSQL a migration adds a stored, generated `tsv` column (english tsvector) with a GIN
-    index; the ORM never reads it, `ai.keyword_search` queries it with SQL."""
+    index; the ORM never reads it, `ai.keyword_search` queries it with SQL. `terms` is the text's
+    code-aware keyword text (`ai.vectors.terms`): the tsvector is made from it, and on SQLite an
+    FTS5 table (`ai_search_fts`, kept current by triggers) indexes it."""
 
     table_name = models.CharField(max_length=100)
     record_id = models.BigIntegerField()
     vector_type = models.CharField(max_length=50, default="content")
     text = models.TextField()
+    terms = models.TextField(default="", blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,15 +1,16 @@
-"""Local embedding throughput: the seeds' naive loop, plain SentenceTransformer.encode, and Pulse's
-path (the shared execution path with the ledger write), on the same texts in the same run.
+"""Local embedding throughput and quality per backend: plain SentenceTransformer.encode (fp32 torch,
+the baseline), and Pulse's path (the shared execution path with the ledger write) on torch, ONNX
+fp32 and ONNX int8, on the same texts in the same run.
 
     .venv/bin/python bench/embeddings.py [--n 600] [--repeats 3] [--batch-size 32]
 
-Texts: commit messages from ../shared/data/commits when present, else generated ones of similar
-length. Variants run interleaved (A, B, C, A, B, C, ...) and report medians, so load from other
-jobs affects them alike; compare the ratios, not the absolute numbers.
+Texts: commits from ../shared/data/commits as Pulse embeds them (message, then the changed files),
+else generated ones of similar length. Variants run interleaved (A, B, C, A, B, C, ...) and report
+medians, so load from other jobs affects them alike; compare the ratios, not the absolute numbers.
+Quality: each variant's vectors against the baseline's (cosine per text, top-10 neighbour overlap).
 """
 
 import argparse
-import asyncio
 import gzip
 import json
 import os
@@ -20,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 COMMITS = ROOT.parent / "shared" / "data" / "commits" / "apache-groovy.commits.jsonl.gz"
 
@@ -27,7 +30,12 @@ COMMITS = ROOT.parent / "shared" / "data" / "commits" / "apache-groovy.commits.j
 def load_texts(n: int) -> tuple[list[str], str]:
     if COMMITS.exists():
         with gzip.open(COMMITS, "rt") as handle:
-            messages = [json.loads(line)["message"] for _, line in zip(range(n * 3), handle, strict=False)]
+            rows = [json.loads(line) for _, line in zip(range(n * 3), handle, strict=False)]
+        # As etl.text.commit_text builds them: the message, then up to 10 changed paths.
+        messages = [
+            r["message"].strip() + ("\nFiles: " + ", ".join(f["path"] for f in r["files"][:10]) if r["files"] else "")
+            for r in rows
+        ]
         random.Random(7).shuffle(messages)
         return messages[:n], f"{COMMITS.name} (first {n * 3}, shuffled, {n} used)"
     rng = random.Random(7)
@@ -63,53 +71,66 @@ def setup_django(var_dir: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def _variants(client, integration, texts: list[str], batch_size: int) -> dict:
-    """What is timed: the design notes' loop, plain encode (the baseline) and Pulse's path."""
+def _variants(client, integrations: dict, texts: list[str], batch_size: int) -> dict:
+    """What is timed: plain encode (the baseline: fp32 torch, its default threads), the same with
+    one thread, and Pulse's path (the shared execution path with the ledger write) per backend."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
     from ai.execution.calls import execute_embedding
-    from ai.providers.local import load_model, resolve_model_path
+    from ai.providers.local import resolve_model_path
+    from ai.providers.local_onnx import OnnxEncoder
 
-    model = load_model(resolve_model_path("all-MiniLM-L6-v2"))
-    model.encode(texts[:64], batch_size=batch_size)  # warm up
+    path = resolve_model_path("all-MiniLM-L6-v2")
+    default_threads = torch.get_num_threads()
+    model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    int8_two = OnnxEncoder(path, "onnx-int8", threads=2)
 
-    async def naive_loop():
-        # The design notes' loop: one run_in_executor call per batch, awaited in turn.
-        loop = asyncio.get_running_loop()
-        out = []
-        for start in range(0, len(texts), batch_size):
-            batch = texts[start : start + batch_size]
-            out.extend(
-                await loop.run_in_executor(
-                    None,
-                    lambda b=batch: model.encode(
-                        b, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
-                    ),
-                )
-            )
-        return out
+    def plain(threads: int):
+        torch.set_num_threads(threads)
+        return model.encode(texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False)
 
-    return {
-        "seeds naive loop": lambda: asyncio.run(naive_loop()),
-        "plain encode": lambda: model.encode(
-            texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
-        ),
-        "pulse execution path": lambda: execute_embedding(client=client, integration=integration, texts=texts),
+    def pulse(backend: str):
+        torch.set_num_threads(1)  # what Pulse's loader sets (PULSE_LOCAL_THREADS=1)
+        return np.array(execute_embedding(client=client, integration=integrations[backend], texts=texts).vectors)
+
+    variants = {
+        f"plain encode, torch fp32, {default_threads} threads": lambda: plain(default_threads),
+        "plain encode, torch fp32, 1 thread": lambda: plain(1),
+        "pulse path, torch, 1 thread": lambda: pulse("torch"),
+        "pulse path, onnx fp32, 1 thread": lambda: pulse("onnx"),
+        "pulse path, onnx-int8, 1 thread": lambda: pulse("onnx-int8"),
+        "onnx-int8 encoder, 2 threads": lambda: int8_two.encode(texts)[0],
     }
+    return variants
 
 
-def _local_integration(batch_size: int):
+def _quality(reference, vectors) -> str:
+    """Cosine to the fp32 torch vector of the same text, and top-10 neighbour overlap."""
+    cosines = (reference * vectors).sum(axis=1)
+    ref_top = np.argsort(-(reference @ reference.T), axis=1)[:, 1:11]
+    top = np.argsort(-(vectors @ vectors.T), axis=1)[:, 1:11]
+    overlap = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(ref_top, top, strict=True)])
+    return f"cosine min {cosines.min():.4f} mean {cosines.mean():.4f}, top-10 overlap {overlap:.3f}"
+
+
+def _local_integrations(batch_size: int):
+    """A tenant with one local provider row per backend."""
     from pulse.core.models import Client, Integration
 
     client = Client.objects.create(name="bench", slug="bench")
-    integration = Integration.objects.create(
-        client=client,
-        integration_type="ai_model",
-        integration_subtype="embedding",
-        integration_name="local",
-        configuration={"provider": "sentence_transformers"},
-        model_config={"model_name": "all-MiniLM-L6-v2"},
-        performance_config={"batch_size": batch_size},
-    )
-    return client, integration
+    return client, {
+        backend: Integration.objects.create(
+            client=client,
+            integration_type="ai_model",
+            integration_subtype="embedding",
+            integration_name=f"local {backend}",
+            configuration={"provider": "sentence_transformers", "local_backend": backend},
+            model_config={"model_name": "all-MiniLM-L6-v2"},
+            performance_config={"batch_size": batch_size},
+        )
+        for backend in ("torch", "onnx", "onnx-int8")
+    }
 
 
 def main() -> None:
@@ -122,7 +143,8 @@ def main() -> None:
     texts, source = load_texts(args.n)
     with tempfile.TemporaryDirectory() as var_dir:
         setup_django(var_dir)
-        variants = _variants(*_local_integration(args.batch_size), texts, args.batch_size)
+        variants = _variants(*_local_integrations(args.batch_size), texts, args.batch_size)
+        outputs = {name: run() for name, run in variants.items()}  # first calls (loads, export) untimed
         timings: dict[str, list[float]] = {name: [] for name in variants}
         for _ in range(args.repeats):
             for name, run in variants.items():
@@ -130,15 +152,14 @@ def main() -> None:
                 run()
                 timings[name].append(time.perf_counter() - started)
 
-    print(
-        f"texts: {source}; batch size {args.batch_size}; {args.repeats} interleaved repeats; "
-        f"torch threads {__import__('torch').get_num_threads()}"
-    )
-    baseline = len(texts) / statistics.median(timings["plain encode"])
-    print(f"{'variant':<24}{'texts/s (median)':>18}{'vs plain encode':>18}")
+    print(f"texts: {source}; batch size {args.batch_size}; {args.repeats} interleaved repeats; 2 cores, shared")
+    names = list(variants)
+    baseline = len(texts) / statistics.median(timings[names[0]])
+    reference = np.asarray(outputs[names[0]])
+    print(f"{'variant':<44}{'texts/s (median)':>18}{'vs baseline':>13}  quality vs fp32 torch")
     for name, runs in timings.items():
         rate = len(texts) / statistics.median(runs)
-        print(f"{name:<24}{rate:>18.1f}{rate / baseline:>17.2f}x")
+        print(f"{name:<44}{rate:>18.1f}{rate / baseline:>12.2f}x  {_quality(reference, np.asarray(outputs[name]))}")
 
 
 if __name__ == "__main__":

@@ -8,9 +8,10 @@ from ai.execution.budgets import BUDGET_ACTIONS
 from ai.execution.rows import model_info_for, provider_fields
 from ai.execution.selectors import provider_list, provider_list_capable
 from ai.execution.usage import RANGES
+from ai.providers.local_onnx import BACKENDS as LOCAL_BACKENDS
 from ai.providers.registry import PROVIDERS, provider_label
 from ai.setup.agents import ANALYSIS_DEPTHS, RESPONSE_STYLES
-from ai.vectors.keyword import keyword_available
+from ai.vectors.search import DEFAULT_MODE
 from ai.vectors.sources import vector_sources
 from etl.services.sources import SOURCE_FIELDS, source_fields
 from hub.templatetags.pulse_format import price_per_1k
@@ -19,7 +20,7 @@ from pulse.core.models import Integration
 
 # Which optional fields each provider type shows (the template hides the others; the server ignores them).
 PROVIDER_FIELDS = {
-    "sentence_transformers": ("model_path", "batch_size", "timeout_seconds"),
+    "sentence_transformers": ("model_path", "local_backend", "batch_size", "timeout_seconds"),
     "openai": ("api_key", "base_url", "organization", "dimensions", "batch_size", "timeout_seconds"),
     "azure_openai": ("api_key", "base_url", "deployment", "api_version", "dimensions", "batch_size", "timeout_seconds"),
     "google_gemini": ("api_key", "base_url", "dimensions", "batch_size", "timeout_seconds"),
@@ -67,6 +68,12 @@ class ProviderForm(forms.Form):
     api_version = forms.CharField(label="Azure api-version", required=False, max_length=50)
     model_path = forms.CharField(
         label="Local model folder", required=False, help_text="Blank: the bundled all-MiniLM-L6-v2."
+    )
+    local_backend = forms.ChoiceField(
+        label="Local runtime",
+        required=False,
+        choices=[("", "Server default (PULSE_LOCAL_BACKEND)"), *((b, b) for b in LOCAL_BACKENDS)],
+        help_text="onnx-int8: the same model quantised, several times faster (bench/README.md).",
     )
     dimensions = forms.IntegerField(required=False, min_value=1, max_value=65536, help_text="Blank: the catalog's.")
     batch_size = forms.IntegerField(required=False, min_value=1, max_value=2048)
@@ -239,16 +246,14 @@ class SearchForm(forms.Form):
         choices=[
             ("hybrid", "Hybrid: meaning and keywords"),
             ("vector", "Meaning (vectors)"),
-            ("keyword", "Keywords (BM25)"),
+            ("keyword", "Keywords (BM25 over code-aware terms)"),
         ],
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tables"].choices = [(s.table_name, s.table_name.replace("_", " ")) for s in vector_sources()]
-        if not keyword_available():  # SQLite: vectors only
-            self.fields["mode"].choices = [("vector", "Meaning (vectors)")]
-        self.fields["mode"].initial = self.fields["mode"].choices[0][0]
+        self.fields["mode"].initial = DEFAULT_MODE
 
     def clean_mode(self) -> str:
         return self.cleaned_data["mode"] or self.fields["mode"].initial

@@ -22,3 +22,11 @@ def child_exit(server, worker) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker) -> None:
+    # Each worker warms what the apps registered (the local model) once, at start, instead of in
+    # its first search request.
+    from pulse.core.startup import process_started
+
+    process_started()

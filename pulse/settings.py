@@ -285,6 +285,12 @@ QDRANT_URL = env("QDRANT_URL", default="")
 QDRANT_API_KEY = env("QDRANT_API_KEY", default="")
 QDRANT_PATH = env("QDRANT_PATH", default=str(VAR_DIR / "qdrant"))
 
+# The local embedding model's runtime (a provider row's `local_backend` overrides it): torch, onnx
+# or onnx-int8 (exported from the packaged model into var/models; bench/README.md has the measured
+# speed and quality), and its intra-op threads per process.
+PULSE_LOCAL_BACKEND = env("PULSE_LOCAL_BACKEND", default="torch")
+PULSE_LOCAL_THREADS = env.int("PULSE_LOCAL_THREADS", default=1)
+
 # Search by meaning hides results less similar than this (cosine): an unrelated question gets "nothing
 # close" rather than the least bad records. 0.25 keeps MiniLM's related hits (0.3 and up) and drops noise.
 PULSE_SEARCH_MIN_SIMILARITY = env.float("PULSE_SEARCH_MIN_SIMILARITY", default=0.25)

@@ -5,9 +5,9 @@ from rest_framework import serializers
 from ai.execution.rows import AI_SUBTYPES, model_info_for, provider_fields
 from ai.execution.usage import RANGES
 from ai.providers.catalog import CAPABILITIES
+from ai.providers.local_onnx import BACKENDS as LOCAL_BACKENDS
 from ai.providers.registry import PROVIDERS
-from ai.vectors.keyword import keyword_available
-from ai.vectors.search import SEARCH_MODES
+from ai.vectors.search import DEFAULT_MODE, SEARCH_MODES
 from ai.vectors.sources import is_vector_source
 from pulse.core.api.exceptions import PayloadTooLarge
 from pulse.core.api.serializers import TenantIntegrationField
@@ -53,6 +53,12 @@ class ProviderInputSerializer(serializers.Serializer):
     api_version = serializers.CharField(required=False, allow_blank=True, help_text="Azure OpenAI api-version")
     deployment = serializers.CharField(required=False, allow_blank=True, help_text="Azure OpenAI deployment name")
     model_path = serializers.CharField(required=False, allow_blank=True, help_text="Local model folder")
+    local_backend = serializers.ChoiceField(
+        choices=LOCAL_BACKENDS,
+        required=False,
+        allow_blank=True,
+        help_text="Local model runtime: torch, onnx or onnx-int8; blank: the server's PULSE_LOCAL_BACKEND.",
+    )
     organization = serializers.CharField(required=False, allow_blank=True)
     dimensions = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=65536)
     max_tokens = serializers.IntegerField(required=False, allow_null=True, min_value=1)
@@ -78,6 +84,7 @@ class ProviderOutputSerializer(serializers.Serializer):
     api_version = serializers.CharField()
     deployment = serializers.CharField()
     model_path = serializers.CharField()
+    local_backend = serializers.CharField()
     model = ModelInfoSerializer()
     batch_size = serializers.IntegerField(allow_null=True)
     timeout_seconds = serializers.FloatField(allow_null=True)
@@ -273,15 +280,18 @@ class VectorSearchInputSerializer(serializers.Serializer):
     )
     mode = serializers.ChoiceField(
         choices=SEARCH_MODES,
-        default="vector",
-        help_text="vector: cosine similarity; keyword: BM25 over the records' text; hybrid: both, fused by "
-        "reciprocal rank (best on commit messages, see bench/README.md). keyword and hybrid need PostgreSQL.",
+        default=DEFAULT_MODE,
+        help_text="hybrid (default, the best measured: see bench/README.md): keywords and meaning fused, with "
+        "records naming the best hits' work items lifted; vector: cosine similarity; keyword: BM25 over "
+        "code-aware terms.",
     )
-
-    def validate_mode(self, value: str) -> str:
-        if value != "vector" and not keyword_available():
-            raise serializers.ValidationError("Keyword and hybrid search need PostgreSQL; use mode 'vector'.")
-        return value
+    exclude = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        max_length=1000,
+        help_text="Record ids to leave out of the results (e.g. the record the query came from).",
+    )
 
     def to_internal_value(self, data):
         # The design notes send one `table_name`; accept it as a one-element list.

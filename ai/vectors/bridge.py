@@ -11,6 +11,7 @@ from ai.models import SearchDocument, VectorBridge
 from ai.vectors.embedding import EmbeddedText, ModelIdentity, content_hash, embed_texts, embedding_provider, identity_of
 from ai.vectors.stores import get_vector_store
 from ai.vectors.stores.base import VectorPoint, collection_name, point_id
+from ai.vectors.terms import keyword_text
 from pulse.core.models import Client, Integration
 
 PREVIEW_CHARS = 500
@@ -104,6 +105,7 @@ def _documents_write(client: Client, table_name: str, vector_type: str, records:
             record_id=r.record_id,
             vector_type=vector_type,
             text=r.text[:KEYWORD_CHARS],
+            terms=keyword_text(r.text[:KEYWORD_CHARS]),
         )
         for r in {r.record_id: r for r in records}.values()
     ]
@@ -112,7 +114,7 @@ def _documents_write(client: Client, table_name: str, vector_type: str, records:
             documents,
             update_conflicts=True,
             unique_fields=["client", "table_name", "record_id", "vector_type"],
-            update_fields=["text", "updated_at"],
+            update_fields=["text", "terms", "updated_at"],
         )
     else:
         SearchDocument.objects.bulk_create(documents, ignore_conflicts=True)

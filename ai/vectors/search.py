@@ -9,17 +9,21 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from ai.models import SearchDocument
 from ai.vectors.bridge import collection_for
 from ai.vectors.embedding import embed_texts, embedding_provider
-from ai.vectors.fusion import fuse_hits
+from ai.vectors.fusion import LINK_ANCHORS, link_boost, ranked_hits, weighted_fusion
 from ai.vectors.keyword import keyword_search
 from ai.vectors.sources import VectorSource, filterable_fields, vector_source
 from ai.vectors.stores import get_vector_store
 from ai.vectors.stores.base import SearchHit
+from ai.vectors.terms import ticket_keys
 from pulse.core.models import Client
 
-SEARCH_MODES = ("vector", "keyword", "hybrid")
+SEARCH_MODES = ("hybrid", "vector", "keyword")
+DEFAULT_MODE = "hybrid"  # the best measured mode (bench/retrieval.py, bench/README.md)
 FUSION_DEPTH = 50  # candidates per ranked list fused by hybrid search
+LINK_DEPTH = 20  # records fetched that name the best hits' work-item keys
 MAX_FILTER_VALUES = 50
 MAX_FILTER_CHARS = 500
 
@@ -102,6 +106,72 @@ def _keyword_hits(client: Client, query_text: str, sources: list[VectorSource], 
     return sorted(hits, key=lambda h: h.score, reverse=True)
 
 
+def _filter_matches(fields: dict, filters: dict) -> bool:
+    """What the stores' payload match does: a scalar field equals a value, a list field holds one."""
+    for key, wanted in filters.items():
+        if key == "vector_type":
+            continue  # keyword search reads one vector type per table already
+        have = fields.get(key)
+        have = have if isinstance(have, list) else [have]
+        if not any(value in have for value in (wanted if isinstance(wanted, list) else [wanted])):
+            return False
+    return True
+
+
+def _content_filters(filters: dict) -> dict:
+    return {k: v for k, v in filters.items() if k != "vector_type"}
+
+
+def _filtered(client: Client, hits: list[SearchHit], sources: list[VectorSource], filters: dict) -> list[SearchHit]:
+    """Keyword hits narrowed by the same filters the vector store applies."""
+    filters = _content_filters(filters)
+    if not filters or not hits:
+        return hits
+    keep = set()
+    for source in sources:
+        ids = [h.record_id for h in hits if h.table_name == source.table_name]
+        keep |= {
+            (source.table_name, r.pk)
+            for r in source.queryset(client).filter(pk__in=ids)
+            if _filter_matches(source.fields(r), filters)
+        }
+    return [h for h in hits if (h.table_name, h.record_id) in keep]
+
+
+def _keys_of(client: Client, sources: list[VectorSource], items) -> dict[tuple[str, int], set[str]]:
+    """{(table, record id): the work-item keys its indexed text names}."""
+    out: dict[tuple[str, int], set[str]] = {}
+    for source in sources:
+        ids = [pk for table, pk in items if table == source.table_name]
+        rows = SearchDocument.objects.for_client(client).filter(
+            table_name=source.table_name, vector_type=source.vector_type, record_id__in=ids
+        )
+        for record_id, text in rows.values_list("record_id", "text"):
+            out[(source.table_name, record_id)] = ticket_keys(text)
+    return out
+
+
+def _hybrid(client, sources, vector_hits, keyword_hits, limit, exclude, filters) -> list[SearchHit]:
+    """Weighted fusion, then the link graph: records naming the same work item as the best hits."""
+
+    def key(hit: SearchHit) -> tuple[str, int]:
+        return hit.table_name, hit.record_id
+
+    payloads = {key(h): h.payload for h in keyword_hits} | {key(h): h.payload for h in vector_hits}
+    fused = weighted_fusion({key(h): h.score for h in vector_hits}, {key(h): h.score for h in keyword_hits})
+    anchors = sorted(fused, key=fused.get, reverse=True)[:LINK_ANCHORS]
+    anchor_keys = _keys_of(client, sources, anchors)
+    wanted = sorted(set().union(*anchor_keys.values())) if anchor_keys else []
+    linked_hits = _keyword_hits(client, " ".join(wanted), sources, LINK_DEPTH, exclude) if wanted else []
+    linked_hits = _filtered(client, linked_hits, sources, filters)
+    payloads |= {key(h): h.payload for h in linked_hits if key(h) not in payloads}
+    linked: dict[str, list] = {}
+    for item, keys in _keys_of(client, sources, [key(h) for h in linked_hits]).items():
+        for ticket in keys & set(wanted):
+            linked.setdefault(ticket, []).append(item)
+    return ranked_hits(link_boost(fused, anchor_keys, linked), payloads, limit)
+
+
 def _hydrated(client: Client, hits: list[SearchHit], sources: list[VectorSource]) -> list[SearchResult]:
     """Results with each record's current fields; a hit whose record is gone (deleted since) is not
     shown, and `vectors_verify --repair` removes its point."""
@@ -127,15 +197,17 @@ def vectors_search(
     filters: dict[str, Any] | None = None,
     exclude_record_ids: list[int] | None = None,
     hydrate: bool = True,
-    mode: str = "vector",
+    mode: str = DEFAULT_MODE,
 ) -> list[SearchResult]:
-    """`vector`: cosine similarity (score = similarity). `keyword`: BM25 over the records' text
-    (score = BM25). `hybrid`: both rankings fused by reciprocal rank (score = fused rank score);
-    filters and score_threshold narrow the vector side."""
+    """`vector`: cosine similarity (score = similarity). `keyword`: BM25 over the records'
+    code-aware terms (score = BM25). `hybrid` (the default): both rankings fused by weighted
+    z-scores, with records naming the best hits' work items lifted (score = fused z-score, higher
+    is better, no fixed range). Filters narrow every side; score_threshold narrows the vector side."""
     if mode not in SEARCH_MODES:
         raise ValueError(f"mode must be one of {', '.join(SEARCH_MODES)}")
     sources = [vector_source(name) for name in table_names]  # UnknownVectorSourceError for a bad name
     filters = clean_filters(filters, table_names)
+    exclude = list(exclude_record_ids or [])
     depth = max(limit, FUSION_DEPTH) if mode == "hybrid" else limit
     vector_hits: list[SearchHit] = []
     if mode != "keyword":
@@ -146,13 +218,20 @@ def vectors_search(
             depth,
             score_threshold=score_threshold,
             filters=filters,
-            exclude_record_ids=exclude_record_ids,
+            exclude_record_ids=exclude,
         )
     if mode == "vector":
         hits = vector_hits[:limit]
     else:
-        keyword_hits = _keyword_hits(client, query_text, sources, depth, exclude_record_ids)
-        hits = keyword_hits[:limit] if mode == "keyword" else fuse_hits(vector_hits, keyword_hits[:depth], limit)
+        # Filters drop keyword hits after ranking: fetch deeper so that `limit` usually remain.
+        keyword_depth = max(depth, FUSION_DEPTH) if _content_filters(filters) else depth
+        keyword_hits = _filtered(
+            client, _keyword_hits(client, query_text, sources, keyword_depth, exclude), sources, filters
+        )
+        if mode == "keyword":
+            hits = keyword_hits[:limit]
+        else:
+            hits = _hybrid(client, sources, vector_hits, keyword_hits[:depth], limit, exclude, filters)
     if not hydrate:
         return [
             SearchResult(h.table_name, h.record_id, h.score, h.payload.get("content_preview", ""), {}) for h in hits

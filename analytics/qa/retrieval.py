@@ -1,16 +1,15 @@
 """The numbered sources of an answer: records the question names exactly, then the best search hits
-(hybrid where keyword search is available), one entry per record, trimmed to what the answering
+(hybrid search, the best measured mode), one entry per record, trimmed to what the answering
 model can read."""
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.urls import reverse
 
-from ai.vectors.fusion import RRF_K
-from ai.vectors.keyword import keyword_available
-from ai.vectors.search import vectors_search
+from ai.vectors.search import DEFAULT_MODE, vectors_search
 from ai.vectors.sources import is_vector_source, vector_source, vector_sources
 from analytics.qa.identifiers import identifier_records
 from pulse.core.models import Client
@@ -48,10 +47,11 @@ def _title(table: str, fields: dict, text: str) -> str:
 
 
 def _strength(mode: str, score: float, best: float) -> float:
-    """0..1 from the search score: cosine for vectors, the fused rank score against its maximum
-    (first in both lists) for hybrid, BM25 against the best hit for keywords."""
+    """0..1 from the search score: cosine for vectors; for hybrid the logistic of the fused
+    z-score (how far above the average candidate: 0.5 at the average, 0.88 two deviations up);
+    BM25 against the best hit for keywords."""
     if mode == "hybrid":
-        return min(1.0, score / (2 / (RRF_K + 1)))
+        return 1 / (1 + math.exp(-score))
     if mode == "keyword":
         return 0.8 * score / best if best else 0.0
     return max(0.0, min(1.0, score))
@@ -74,7 +74,7 @@ def _within(record, window: tuple[datetime, datetime] | None) -> bool:
 
 
 def _search(client: Client, question: str, tables: list[str], filters: dict) -> list[tuple[str, int, float, str]]:
-    mode = "hybrid" if keyword_available() else "vector"
+    mode = DEFAULT_MODE  # hybrid: keyword search runs on PostgreSQL and on SQLite
     hits = vectors_search(
         client=client,
         query_text=question,

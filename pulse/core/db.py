@@ -20,3 +20,15 @@ def gin_index(table: str, column: str, name: str) -> PostgresOnlySQL:
         sql=f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING GIN ({column})",
         reverse_sql=f"DROP INDEX IF EXISTS {name}",
     )
+
+
+class SQLiteOnlySQL(migrations.RunSQL):
+    """RunSQL that runs on SQLite only (FTS5 tables and their triggers, for `make run`)."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "sqlite":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "sqlite":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)

@@ -6,7 +6,7 @@ from django.db import connection
 from ai.models import SearchDocument
 from ai.vectors.backfill import backfill_run, backfill_start
 from ai.vectors.bridge import RecordText, vectors_store_records
-from ai.vectors.fusion import reciprocal_rank_fusion
+from ai.vectors.fusion import link_boost, reciprocal_rank_fusion, weighted_fusion
 from ai.vectors.keyword import keyword_search
 from ai.vectors.search import vectors_search
 from ai.vectors.sources import vector_source
@@ -66,7 +66,7 @@ def test_hybrid_fuses_both_rankings_and_finds_the_exact_identifier(indexed, tena
     )
     assert hits[0].record_id == indexed[0].pk
     assert hits[0].fields["sha"] == indexed[0].sha  # hydrated like vector hits
-    assert hits[0].score == pytest.approx(2 / 61)  # first in both lists
+    assert hits[0].score > hits[1].score  # fused z-scores: first in both lists, well ahead
     keyword = vectors_search(client=tenant_a, query_text="gradle wrapper", table_names=["commits"], mode="keyword")
     assert keyword[0].record_id == indexed[2].pk and "Bump gradle" in keyword[0].preview
     local_embedding(tenant_b)
@@ -105,3 +105,75 @@ def test_the_api_takes_a_mode_and_names_a_bad_one(indexed, admin_a, api_as):
         "/api/v1/ai/vectors/search/", {"query_text": "x", "table_names": ["commits"], "mode": "fuzzy"}, format="json"
     )
     assert response.status_code == 400 and "mode" in response.json()
+
+
+def test_weighted_fusion_keeps_a_decisive_lead_that_rank_fusion_levels():
+    vector = {"a": 0.50, "b": 0.49, "c": 0.48}
+    keyword = {"b": 20.0, "a": 2.0, "c": 1.9}
+    rrf = reciprocal_rank_fusion(["a", "b", "c"], ["b", "a", "c"])
+    assert rrf["a"] == pytest.approx(rrf["b"])  # rank fusion: a tie
+    fused = weighted_fusion(vector, keyword)
+    assert max(fused, key=fused.get) == "b"  # the far keyword lead wins over a near-tie in cosine
+    # A record missing from one list gets that list's lowest standard score, not zero.
+    fused = weighted_fusion({"a": 0.9, "b": 0.1}, {"c": 5.0, "a": 1.0}, keyword_weight=0.5, vector_weight=0.5)
+    assert fused["a"] == pytest.approx(0.5 * 1 + 0.5 * -1)
+    assert fused["b"] == pytest.approx(0.5 * -1 + 0.5 * -1)
+    assert fused["c"] == pytest.approx(0.5 * -1 + 0.5 * 1)
+
+
+def test_link_boost_lifts_records_naming_the_best_hits_work_item():
+    fused = {"a": 3.0, "b": 1.0, "c": 0.0, "d": -1.0}
+    boosted = link_boost(fused, {"a": {"K-1"}, "c": {"K-2"}}, {"K-1": ["a", "d", "e"], "K-2": ["b"]}, anchors=1)
+    assert boosted["d"] == pytest.approx(-1 + 0.9 * 4) and boosted["e"] == boosted["d"]  # behind a, ahead of b
+    assert boosted["a"] == 3.0 and boosted["b"] == 1.0  # c is no anchor: its key lifts nothing
+
+
+LINKED = [
+    "GROOVY-9001: Speed up the JsonSlurper number parser",
+    "GROOVY-9001: follow-up: adjust the expectations",
+    "Bump gradle wrapper to 8.14",
+    "Refactor test code that caused codenarc errors",
+    "Document the XmlSlurper namespace options",
+]
+
+
+def test_hybrid_is_the_default_and_lifts_the_linked_commit(tenant_a, admin_a, api_as):
+    local_embedding(tenant_a)
+    commits = make_commits(tenant_a, LINKED)
+    job, _ = backfill_start(client=tenant_a)
+    backfill_run(job_id=job.pk)
+    query = {"query_text": "faster JsonSlurper number parsing", "table_names": ["commits"], "limit": 3}
+    keyword = vectors_search(client=tenant_a, mode="keyword", **query)
+    assert commits[1].pk not in [h.record_id for h in keyword]  # it shares no word with the query
+    api = api_as(admin_a)
+    response = api.post("/api/v1/ai/vectors/search/", query, format="json")
+    assert response.status_code == 200
+    assert [h["record_id"] for h in response.json()[:2]] == [commits[0].pk, commits[1].pk]
+    # `exclude` leaves records out; the default mode answers the same as an explicit hybrid.
+    response = api.post("/api/v1/ai/vectors/search/", {**query, "exclude": [commits[0].pk]}, format="json")
+    ids = [h["record_id"] for h in response.json()]
+    assert commits[0].pk not in ids
+    assert ids == [
+        h.record_id for h in vectors_search(client=tenant_a, exclude_record_ids=[commits[0].pk], mode="hybrid", **query)
+    ]
+    response = api.post("/api/v1/ai/vectors/search/", {**query, "exclude": ["x"]}, format="json")
+    assert response.status_code == 400 and "exclude" in response.json()
+
+
+def test_filters_narrow_keyword_hits_and_linked_records_too(tenant_a):
+    from tests.etl.factories import make_repository
+
+    local_embedding(tenant_a)
+    groovy = make_commits(tenant_a, LINKED[:2])
+    other = make_commits(
+        tenant_a, ["GROOVY-9001: JsonSlurper number parser, the fork's copy"], make_repository(tenant_a, "fork/groovy")
+    )
+    job, _ = backfill_start(client=tenant_a)
+    backfill_run(job_id=job.pk)
+    query = {"client": tenant_a, "query_text": "JsonSlurper number parser", "table_names": ["commits"]}
+    assert other[0].pk in [h.record_id for h in vectors_search(mode="keyword", **query)]
+    for mode in ("keyword", "hybrid"):
+        hits = vectors_search(mode=mode, filters={"repository": "apache/groovy"}, **query)
+        ids = [h.record_id for h in hits]
+        assert other[0].pk not in ids and groovy[0].pk in ids  # the fork's commit names the key too
+        assert all(h.fields["repository"] == "apache/groovy" for h in hits)

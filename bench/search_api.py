@@ -1,0 +1,129 @@
+"""Search API latency under concurrent clients, and the web workers' memory, against gunicorn.
+
+    .venv/bin/python bench/search_api.py [--database-url ...] [--workers 2] [--clients 1,20]
+        [--requests 100] [--modes hybrid,vector]
+
+Run bench/retrieval.py first (its tenant and 20,000 commits are searched). Starts gunicorn the way
+the image does (pulse.gunicorn_conf, PULSE_WARM_LOCAL_MODEL=1, PULSE_LOCAL_THREADS=1) on a free
+port, waits for the workers to load the model, then sends POST /api/v1/ai/vectors/search/ with the
+labelled queries' texts from N client threads at once (each request includes its query embedding)
+and reports p50 / p95 per mode and client count, and the RSS of gunicorn's master and workers.
+"""
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+from common import ROOT, local_tenant, percentiles, setup_django
+from retrieval import QUERIES
+
+
+def _token(client) -> str:
+    from pulse.core.api_tokens import api_token_create
+    from pulse.core.models import User
+
+    user, _ = User.objects.get_or_create(username="search-bench", defaults={"client": client, "role": "member"})
+    return api_token_create(user=user, name=f"bench-{time.time_ns()}")[1]
+
+
+def _rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
+
+
+def _children(pid: int) -> list[int]:
+    found = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False)  # noqa: S603, S607
+    return [int(p) for p in found.stdout.split()]
+
+
+def _run(url: str, token: str, texts: list[str], clients: int, requests: int, mode: str) -> list[float]:
+    times: list[float] = []
+    lock = threading.Lock()
+    counter = iter(range(requests))
+
+    def client() -> None:
+        with httpx.Client(timeout=60, headers={"Authorization": f"Bearer {token}"}) as http:
+            for n in counter:
+                body = {"query_text": texts[n % len(texts)], "table_names": ["commits"], "limit": 10, "mode": mode}
+                began = time.perf_counter()
+                response = http.post(url, json=body)
+                elapsed = (time.perf_counter() - began) * 1000
+                response.raise_for_status()
+                with lock:
+                    times.append(elapsed)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/pulse_retrieval")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--clients", default="1,20")
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--modes", default="hybrid,vector")
+    parser.add_argument("--backend", default="torch", choices=["torch", "onnx", "onnx-int8"])
+    args = parser.parse_args()
+    var_dir = setup_django(database_url=args.database_url, vector_store="pgvector")
+    client, _ = local_tenant("retrieval-pgvector", "retrieval bench")
+    token = _token(client)
+    texts = [json.loads(line)["query_text"] for line in QUERIES.read_text().splitlines()]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "PULSE_WARM_LOCAL_MODEL": "1",
+        "PULSE_LOCAL_THREADS": "1",
+        "PULSE_LOCAL_BACKEND": args.backend,
+        "WEB_CONCURRENCY": str(args.workers),
+        "PULSE_VAR_DIR": var_dir,
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+        [sys.executable, "-m", "gunicorn", "pulse.wsgi:application", "-c", "python:pulse.gunicorn_conf",
+         "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/api/v1/ai/vectors/search/"
+    try:
+        time.sleep(5)
+        _run(url, token, texts, args.workers * 2, args.workers * 4, "vector")  # every worker has loaded its model
+        time.sleep(2)
+        print(
+            f"gunicorn {args.workers} workers, local runtime {args.backend}, 1 intra-op thread, pgvector, "
+            "20,000 commits"
+        )
+        print(f"{'mode':<8}{'clients':>8}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}")
+        for mode in args.modes.split(","):
+            for clients in (int(c) for c in args.clients.split(",")):
+                began = time.perf_counter()
+                times = _run(url, token, texts, clients, args.requests, mode)
+                p50, p95 = percentiles(times)
+                rate = len(times) / (time.perf_counter() - began)
+                print(f"{mode:<8}{clients:>8}{len(times):>9}{p50:>9.1f}{p95:>9.1f}{rate:>8.1f}", flush=True)
+        workers = _children(server.pid)
+        print(
+            f"RSS: master {_rss_mb(server.pid):.0f} MB, workers "
+            + ", ".join(f"{_rss_mb(w):.0f}" for w in workers)
+            + f" MB (sum {_rss_mb(server.pid) + sum(_rss_mb(w) for w in workers):.0f} MB)"
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
