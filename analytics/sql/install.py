@@ -1,0 +1,73 @@
+"""Create and drop the semantic layer's permanent objects on PostgreSQL: the views (security
+barrier, filtered on the transaction-local `pulse.client_id`), their comments (the descriptions),
+and the read-only role the agent's queries run as, which may SELECT the views and nothing else.
+
+The views are derived from the models, so they are dropped before every `migrate` (a migration
+may alter a column a view reads) and recreated after it. On SQLite nothing is permanent: the
+agent's read-only connection creates temporary views for its tenant (see `execute`).
+"""
+
+from django.conf import settings
+from django.db import connection
+
+from analytics.sql.layer import SCOPE_TABLE, VIEWS, View, view_select
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _role_statements(role: str) -> list[str]:
+    # Roles are cluster-wide: another database (or a concurrent test run) may create it first.
+    return [
+        "DO $$ BEGIN "
+        f'IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {_quoted(role)}) THEN CREATE ROLE "{role}" NOLOGIN; '
+        "END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
+        "DO $$ BEGIN "
+        f"IF NOT pg_has_role(current_user, {_quoted(role)}, 'MEMBER') THEN EXECUTE 'GRANT \"{role}\" TO ' || "
+        "quote_ident(current_user); END IF; END $$",
+        f'GRANT USAGE ON SCHEMA public TO "{role}"',
+        f"CREATE TABLE IF NOT EXISTS {SCOPE_TABLE} (secret text NOT NULL)",
+        f"REVOKE ALL ON {SCOPE_TABLE} FROM PUBLIC",
+        f"INSERT INTO {SCOPE_TABLE} (secret) SELECT gen_random_uuid()::text || gen_random_uuid()::text "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {SCOPE_TABLE})",
+    ]
+
+
+def _view_statements(view: View, role: str) -> list[str]:
+    statements = [
+        f'CREATE VIEW "{view.name}" WITH (security_barrier = true) AS {view_select(view, "postgres")}',
+        f'REVOKE ALL ON "{view.name}" FROM PUBLIC',
+        f'GRANT SELECT ON "{view.name}" TO "{role}"',
+        f'COMMENT ON VIEW "{view.name}" IS {_quoted(view.description)}',
+    ]
+    statements += [
+        f'COMMENT ON COLUMN "{view.name}"."{column.name}" IS {_quoted(column.description)}' for column in view.columns
+    ]
+    return statements
+
+
+def sql_layer_drop() -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for view in VIEWS:
+            cursor.execute(f'DROP VIEW IF EXISTS "{view.name}" CASCADE')
+
+
+def sql_layer_install() -> bool:
+    """(Re)create the views and the role; False when the business tables are not there yet."""
+    if connection.vendor != "postgresql":
+        return False
+    tables = set(connection.introspection.table_names())
+    if any(view.table not in tables for view in VIEWS):
+        return False
+    role = settings.PULSE_SQL_ROLE
+    sql_layer_drop()
+    with connection.cursor() as cursor:
+        for statement in _role_statements(role):
+            cursor.execute(statement)
+        for view in VIEWS:
+            for statement in _view_statements(view, role):
+                cursor.execute(statement)
+    return True
