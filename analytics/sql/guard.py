@@ -82,6 +82,8 @@ def _one_query(sql: str, dialect: str) -> exp.Expression:
         root = root.this
     if not isinstance(root, exp.Query):
         raise GuardError(f"Only a query (SELECT, UNION, INTERSECT, EXCEPT) is allowed, not {root.key.upper()}.")
+    if any(isinstance(s, exp.Select) and not s.expressions for s in root.find_all(exp.Select)):
+        raise GuardError("A SELECT must name what it returns.")
     return statements[0]
 
 
