@@ -24,6 +24,8 @@ from analytics.sql.layer import VIEWS_BY_NAME, schema_of
 MAX_SQL_CHARS = 8000
 FUNCTIONS = frozenset(
     {
+        # boolean connectors (sqlglot models AND and OR as functions)
+        "and", "or", "xor", "not",
         # aggregates
         "count", "sum", "avg", "min", "max", "median", "stddev", "stddevsamp", "stddevpop", "variance",
         "percentilecont", "percentiledisc", "groupconcat", "stringagg", "arrayagg", "countif",
