@@ -115,14 +115,22 @@ def sql_ask(*, client: Client, user: User | None, question: str) -> dict:
     response = sql_answer(client=client, question=question)
     cost = response["usage"].get("cost")
     interaction = QAInteraction.objects.create(
-        client=client, user=user, question=response["question"], response={**response, "mode": "sql"}, mode="sql",
-        cached=response["cached"], latency_ms=response["latency_ms"], tokens=response["usage"].get("tokens") or 0,
+        client=client,
+        user=user,
+        question=response["question"],
+        response={**response, "mode": "sql", "answer": response["summary"]},
+        mode="sql",
+        cached=response["cached"],
+        latency_ms=response["latency_ms"],
+        tokens=response["usage"].get("tokens") or 0,
         cost=None if cost is None else Decimal(cost),
-    )  # fmt: skip
+    )
     return {**response, "id": interaction.pk}
 
 
-def _checked_pair_sql(client: Client, sql: str) -> str:
+def sql_pair_check(*, client: Client, sql: str) -> str:
+    """The dialect the pair's SQL is written in, once the guard and the database accepted it with
+    every parameter unbound (NULL); ValidationError on `sql` otherwise."""
     sql_dialect = dialect()
     try:
         unknown = placeholders(sql, sql_dialect) - set(PARAMETERS)
@@ -141,7 +149,7 @@ def sql_pair_create(*, client: Client, user: User | None, question: str, sql: st
     question = " ".join((question or "").split())
     if not question or len(question) > MAX_QUESTION:
         raise ValidationError({"question": f"Give a question of 1 to {MAX_QUESTION} characters."})
-    sql_dialect = _checked_pair_sql(client, sql)
+    sql_dialect = sql_pair_check(client=client, sql=sql)
     if SQLPair.objects.for_client(client).filter(question=question).exists():
         raise ValidationError({"question": "A pair with this question exists; delete it first."})
     return SQLPair.objects.create(
@@ -153,8 +161,8 @@ def sql_pair_create(*, client: Client, user: User | None, question: str, sql: st
 def sql_pair_from_answer(*, client: Client, user: User, interaction_id: int) -> SQLPair:
     """Save one of the asker's SQL answers as a pair; saving marks the answer helpful."""
     interaction = QAInteraction.objects.for_client(client).filter(pk=interaction_id, user=user).first()
-    if interaction is None:
-        raise Http404("No such answer.")
+    if interaction is None:  # another tenant's or another user's answer reads exactly like a missing one
+        raise ValidationError({"interaction_id": "No such answer of yours."})
     sql = (interaction.response or {}).get("sql")
     if not sql:
         raise ValidationError({"interaction_id": "This answer has no SQL to save."})
