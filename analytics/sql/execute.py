@@ -126,6 +126,7 @@ def _postgres(client: Client, sql: str, caps: Caps) -> Result:
             conn.execute(SCOPE, {"client": str(int(client.pk))})
             conn.execute(f"SET LOCAL statement_timeout = {int(caps.timeout_ms)}")
             conn.execute("SET LOCAL lock_timeout = 1000")
+            conn.execute("SET LOCAL TimeZone = 'UTC'")  # weeks and months bucket the same on every server
             conn.execute(f'SET LOCAL ROLE "{settings.PULSE_SQL_ROLE}"')
             conn.execute(f"EXPLAIN {sql}", prepare=True)
             cursor = conn.execute(_capped(sql, caps), prepare=True)
