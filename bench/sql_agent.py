@@ -101,6 +101,13 @@ def _report(label: str, result: dict) -> None:
         print(f"  route {route}: {right + wrong} answers ({right} right); p50 {p50:.0f} ms, p95 {p95:.0f} ms")
 
 
+def _misses(answers: dict, gold: dict) -> None:
+    for question, answer in answers.items():
+        if not _correct(answer, gold[question]):
+            pair = (answer.get("pair") or {}).get("question", "-")
+            print(f"  miss [{answer['route']}] {question!r} -> pair {pair!r} params {answer['parameters']}")
+
+
 def _replay(client, answers: dict) -> None:
     from analytics.sql.services import sql_answer
 
@@ -156,6 +163,7 @@ def _with_llama(client, gold: dict, count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--llm-questions", type=int, default=0, help="also run generation on this many questions")
+    parser.add_argument("--show-misses", action="store_true", help="print each wrong answer's route and pair")
     args = parser.parse_args()
     setup_django(
         database_url=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pulse_sql_bench")
@@ -172,6 +180,8 @@ def main() -> None:
     gold = _gold(client)
     result = _run(client, gold, QUESTIONS)
     _report("pairs only (no model; local MiniLM embeddings)", result)
+    if args.show_misses:
+        _misses(result["answers"], gold)
     _replay(client, result["answers"])
     if args.llm_questions:
         _with_llama(client, gold, args.llm_questions)
