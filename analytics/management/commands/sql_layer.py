@@ -13,11 +13,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--describe", action="store_true", help="Print the views, columns and joins.")
 
-    def handle(self, *args, describe_only: bool = False, **options):
+    def handle(self, *args, **options):
         if options["describe"]:
             self.stdout.write(describe())
             return
-        if sql_layer_install():
+        if sql_layer_install(force=True):
             self.stdout.write("Semantic layer views rebuilt.")
         else:
             self.stdout.write("Nothing to build: SQLite creates the views per query, or the tables are missing.")
