@@ -25,8 +25,7 @@ from analytics.qa.models import QAInteraction
 from analytics.qa.retrieval import Source, retrieve
 from analytics.qa.router import Route, route_question, window_of
 from analytics.qa.text import words
-from analytics.sql.layer import VIEWS_BY_NAME
-from analytics.sql.services import sql_answer
+from analytics.sql.services import sql_answer, sql_as_qa
 from etl.models import Repository
 from pulse.core.models import Client, Integration, User
 
@@ -168,25 +167,6 @@ def _generated_response(generated: generative.Generated, outcome, sources: list[
     }
 
 
-def _sql_response(answer: dict) -> dict:
-    """The SQL agent's answer in the Q&A shape: the table and the SQL are the evidence."""
-    return {
-        "answer": answer["summary"],
-        "found": True,
-        "mode": "sql",
-        "citations": [],
-        "confidence": answer.get("confidence") or 0.0,
-        "notes": answer.get("notes") or [],
-        "usage": answer.get("usage") or {"tokens": 0, "cost": "0"},
-        "data_sources": sorted(v for v in VIEWS_BY_NAME if v in answer["sql"]),
-        "sql": answer["sql"],
-        "table": {
-            key: answer[key] for key in ("columns", "rows", "row_count", "truncated", "chart", "route", "attempts")
-        },
-        "sql_pair": answer.get("pair"),
-    }
-
-
 def _answer(client: Client, question: str, context: dict, chosen: dict, route: Route, on_text=None) -> dict:
     if route.kind == "metrics":
         return {
@@ -197,7 +177,7 @@ def _answer(client: Client, question: str, context: dict, chosen: dict, route: R
     if route.kind == "sql":
         answer = sql_answer(client=client, question=question)
         if answer["route"] != "refused":
-            return _sql_response(answer)
+            return sql_as_qa(answer)
         refusal = answer
     response = _search_answer(client, question, context, chosen, on_text)
     if refusal is not None:

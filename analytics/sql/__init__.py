@@ -8,8 +8,12 @@ query over the tenant's own rows.
 - `execute`: runs a guarded query under the database's own tenant scoping (PostgreSQL: a
   read-only role and views keyed on a transaction-local setting; SQLite: a read-only connection
   with temporary tenant views and an authorizer) with row, byte and time caps.
-- `pairs`, `generate`, `services`: the routing (cache, question/SQL pairs, generation with
-  correction rounds, refusal) and the answer the API and the Ask page show.
+- `install`: the PostgreSQL views, their comments and the reader role, rebuilt around `migrate`.
+- `curated`, `models`, `pairs`: the shipped and the tenant's question/SQL pairs, their parameters
+  and how a question is matched to one.
+- `generate`, `shape`, `services`, `selectors`: the routing (cache, pairs, generation with
+  correction rounds, refusal), the chart hint and summary, and the answer the API and the Ask page
+  show.
 
 It may import `ai` and `etl`; nothing but `hub` and the URLs imports it.
 """

@@ -120,7 +120,7 @@ def _params(provider: str) -> dict:
 
 
 def generate(
-    *, client: Client, model: Integration, question: str, messages: list[dict[str, str]], attempts: int = MAX_ATTEMPTS
+    *, client: Client, model: Integration, messages: list[dict[str, str]], attempts: int = MAX_ATTEMPTS
 ) -> Generation:
     """Ask, check, run; on a refusal feed the error back, at most `attempts` calls in all."""
     out = Generation()

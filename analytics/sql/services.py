@@ -16,6 +16,7 @@ from analytics.qa.models import QAInteraction
 from analytics.sql.execute import Caps, ExecutionError, Result, dialect, run_query
 from analytics.sql.generate import EXAMPLES, generate, messages_for, pruned_views
 from analytics.sql.guard import GuardError
+from analytics.sql.layer import VIEWS_BY_NAME
 from analytics.sql.models import SQLPair
 from analytics.sql.pairs import PARAMETERS, Parameters, Ranking, bind, parameters_of, placeholders, rank, shape_of
 from analytics.sql.shape import chart_of, summary_of
@@ -67,7 +68,7 @@ def _from_model(client: Client, question: str, ranking: Ranking, params: Paramet
     examples = ranking.matches[:EXAMPLES]
     views = pruned_views(shape_of(question), examples, sql_dialect)
     messages = messages_for(question, views, examples, params, sql_dialect)
-    generated = generate(client=client, model=models[0], question=question, messages=messages)
+    generated = generate(client=client, model=models[0], messages=messages)
     attempts = [a.as_dict() for a in generated.attempts]
     usage = {"tokens": generated.tokens, "cost": str(Decimal(str(generated.cost)))}
     if generated.result is None:
@@ -110,6 +111,25 @@ def sql_answer(*, client: Client, question: str) -> dict:
     return response
 
 
+def sql_as_qa(answer: dict) -> dict:
+    """A SQL answer in the Q&A shape (mode "sql"): the table and the SQL are the evidence."""
+    return {
+        "answer": answer["summary"],
+        "found": answer["route"] != "refused",
+        "mode": "sql",
+        "citations": [],
+        "confidence": answer.get("confidence") or 0.0,
+        "notes": answer.get("notes") or [],
+        "usage": answer.get("usage") or {"tokens": 0, "cost": "0"},
+        "data_sources": sorted(v for v in VIEWS_BY_NAME if v in answer["sql"]),
+        "sql": answer["sql"],
+        "table": {
+            key: answer[key] for key in ("columns", "rows", "row_count", "truncated", "chart", "route", "attempts")
+        },
+        "sql_pair": answer.get("pair"),
+    }
+
+
 def sql_ask(*, client: Client, user: User | None, question: str) -> dict:
     """`sql_answer`, kept in the asker's history so it can be rated and saved as a pair."""
     response = sql_answer(client=client, question=question)
@@ -118,7 +138,12 @@ def sql_ask(*, client: Client, user: User | None, question: str) -> dict:
         client=client,
         user=user,
         question=response["question"],
-        response={**response, "mode": "sql", "answer": response["summary"]},
+        response={
+            **response,
+            **sql_as_qa(response),
+            "route": {"kind": "sql", "reason": "asked the SQL agent directly"},
+            "suggestions": response.get("suggestions") or [],
+        },
         mode="sql",
         cached=response["cached"],
         latency_ms=response["latency_ms"],

@@ -47,3 +47,24 @@ def test_an_admin_saves_the_answer_as_a_pair_and_a_member_cannot(client, groovy,
     assert 'id="save-pair"' not in page and refused == 403
     assert saved.status_code == 200 and "Saved" in saved.content.decode()
     assert SQLPair.objects.get().source == "answer" and QAInteraction.objects.get(pk=theirs.pk).helpful is True
+
+
+def test_a_question_asked_through_the_api_shows_its_table_on_the_page(client, groovy, admin_a, api_as):
+    asked = api_as(admin_a).post("/api/v1/ai/sql/ask", {"question": "Which authors made the most commits?"}).json()
+    client.force_login(admin_a)
+
+    page = client.get(reverse("hub:ask") + f"?id={asked['id']}").content.decode()
+
+    assert 'data-mode="sql"' in page and 'id="sql-rows"' in page and "Daniel Sun" in page
+
+
+def test_a_pair_added_in_the_admin_is_checked_like_one_from_the_api(client, groovy):
+    from pulse.core.models import User
+
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw-root-123456"))
+    add = "/admin/analytics/sqlpair/add/"
+    refused = client.post(add, {"client": groovy.pk, "question": "Q?", "sql": "DELETE FROM commits", "source": "admin"})
+    saved = client.post(add, {"client": groovy.pk, "question": "Q?", "sql": "SELECT 1 AS one", "source": "admin"})
+
+    assert refused.status_code == 200 and "is allowed, not DELETE" in refused.content.decode()
+    assert saved.status_code == 302 and SQLPair.objects.get().dialect == "postgres"
