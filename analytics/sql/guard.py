@@ -117,6 +117,9 @@ def _nodes(tree: exp.Expression) -> None:
             raise GuardError(f"{label or node.key.upper()} is not allowed: the agent only reads.")
         if isinstance(node, exp.Func) and function_name(node) not in FUNCTIONS:
             raise GuardError(f"Function {function_name(node)}() is not allowed.")
+        if isinstance(node, exp.Cast) and node.to.sql(dialect="postgres").lower().startswith("reg"):
+            # regclass, regproc, ...: lookups in the system catalogs by name.
+            raise GuardError(f"A cast to {node.to.sql(dialect='postgres')} is not allowed.")
 
 
 def _qualified(tree: exp.Expression, dialect: str, views: list[str]) -> None:

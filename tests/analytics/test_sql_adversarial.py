@@ -71,6 +71,14 @@ FORBIDDEN = [
     "",
     "   ",
     "SELECT",
+    "SELECT pg_catalog.pg_sleep(1)",
+    'SELECT "pg_sleep"(1)',
+    "SELECT count(*) FILTER (WHERE pg_sleep(1) IS NULL) FROM v_commits",
+    "SELECT 'pg_authid'::regclass",
+    "SELECT nextval('commits_id_seq')",
+    "SELECT current_setting('is_superuser')",
+    "EXPLAIN ANALYZE SELECT 1",
+    "SELECT sha FROM v_commits UNION ALL SELECT usename FROM pg_user",
 ]
 # Allowed by the guard: the database's scoping and caps decide what comes back.
 ALLOWED = [
