@@ -20,15 +20,18 @@ def _quoted(text: str) -> str:
 
 
 def _role_statements(role: str) -> list[str]:
-    # Roles are cluster-wide: another database (or a concurrent test run) may create it first.
+    # Roles are cluster-wide: another database (or a concurrent test run) may create it first. A
+    # database user without CREATEROLE cannot: migrate still succeeds with a warning, and an
+    # administrator creates the role once (README); until then the agent's SET ROLE fails and it refuses.
+    missing = f"NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {_quoted(role)})"
     return [
-        "DO $$ BEGIN "
-        f'IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {_quoted(role)}) THEN CREATE ROLE "{role}" NOLOGIN; '
-        "END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
-        "DO $$ BEGIN "
-        f"IF NOT pg_has_role(current_user, {_quoted(role)}, 'MEMBER') THEN EXECUTE 'GRANT \"{role}\" TO ' || "
-        "quote_ident(current_user); END IF; END $$",
-        f'GRANT USAGE ON SCHEMA public TO "{role}"',
+        f'DO $$ BEGIN IF {missing} THEN CREATE ROLE "{role}" NOLOGIN; END IF; '
+        "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; WHEN insufficient_privilege THEN "
+        f"RAISE WARNING 'Pulse cannot create the role {role}: an administrator must create it (NOLOGIN)'; END $$",
+        # Nested IFs: SQL does not promise to skip pg_has_role (which fails on a missing role).
+        f"DO $$ BEGIN IF NOT {missing} THEN IF NOT pg_has_role(current_user, {_quoted(role)}, 'MEMBER') THEN "
+        f"EXECUTE 'GRANT \"{role}\" TO ' || quote_ident(current_user); END IF; END IF; "
+        f"EXCEPTION WHEN insufficient_privilege THEN RAISE WARNING 'Pulse cannot grant itself the role {role}'; END $$",
         f"CREATE TABLE IF NOT EXISTS {SCOPE_TABLE} (secret text NOT NULL)",
         f"REVOKE ALL ON {SCOPE_TABLE} FROM PUBLIC",
         f"INSERT INTO {SCOPE_TABLE} (secret) SELECT gen_random_uuid()::text || gen_random_uuid()::text "
@@ -36,11 +39,17 @@ def _role_statements(role: str) -> list[str]:
     ]
 
 
+def _grant(statement: str, role: str) -> str:
+    """`statement` when the role exists (it may not: see _role_statements)."""
+    exists = f"EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {_quoted(role)})"
+    return f"DO $$ BEGIN IF {exists} THEN {statement}; END IF; END $$"
+
+
 def _view_statements(view: View, role: str) -> list[str]:
     statements = [
         f'CREATE VIEW "{view.name}" WITH (security_barrier = true) AS {view_select(view, "postgres")}',
         f'REVOKE ALL ON "{view.name}" FROM PUBLIC',
-        f'GRANT SELECT ON "{view.name}" TO "{role}"',
+        _grant(f'GRANT SELECT ON "{view.name}" TO "{role}"', role),
         f'COMMENT ON VIEW "{view.name}" IS {_quoted(view.description)}',
     ]
     statements += [
@@ -77,7 +86,8 @@ def sql_layer_install(*, force: bool = False) -> bool:
     if any(view.table not in tables for view in VIEWS):
         return False
     role = settings.PULSE_SQL_ROLE
-    statements = [s for view in VIEWS for s in _view_statements(view, role)]
+    statements = [_grant(f'GRANT USAGE ON SCHEMA public TO "{role}"', role)]
+    statements += [s for view in VIEWS for s in _view_statements(view, role)]
     fingerprint = hashlib.sha256("\n".join([*_role_statements(role), *statements]).encode()).hexdigest()
     with connection.cursor() as cursor:
         if not force and _current(cursor, fingerprint):
