@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from analytics.models import DeliveryComputation, DeliverySettings, Deployment, Insight
+from analytics.sql.models import SQLPair
+from analytics.sql.services import sql_pair_check
 from pulse.core.admin import TenantScopedAdmin
 
 
@@ -43,3 +47,28 @@ class InsightAdmin(TenantScopedAdmin):
     list_filter = ("kind", "priority", "state", "client")
     search_fields = ("title", "metric")
     readonly_fields = ("statistic", "data_points")
+
+
+class SQLPairForm(forms.ModelForm):
+    """A pair is checked like one added through the API: the guard, then the database, as its tenant."""
+
+    class Meta:
+        model = SQLPair
+        fields = ("client", "question", "sql", "source")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("client") and cleaned.get("sql"):
+            try:
+                self.instance.dialect = sql_pair_check(client=cleaned["client"], sql=cleaned["sql"])
+            except ValidationError as exc:
+                self.add_error("sql", exc.message_dict["sql"])
+        return cleaned
+
+
+@admin.register(SQLPair)
+class SQLPairAdmin(TenantScopedAdmin):
+    form = SQLPairForm
+    list_display = ("question", "source", "dialect", "created_at", "client")
+    list_filter = ("source", "client")
+    search_fields = ("question", "sql")

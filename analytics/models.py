@@ -142,3 +142,4 @@ class Insight(TenantOwnedModel):
 
 # Models of the Q&A agent live beside its code; Django finds them through this module.
 from analytics.qa.models import QACacheEntry, QAInteraction  # noqa: E402, F401
+from analytics.sql.models import SQLPair  # noqa: E402, F401

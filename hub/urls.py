@@ -11,6 +11,7 @@ urlpatterns = [
     path("ask/", ask.ask_page, name="ask"),
     path("ask/stream/", ask.ask_stream, name="ask-stream"),
     path("ask/<int:interaction_id>/feedback/", ask.ask_feedback, name="ask-feedback"),
+    path("ask/<int:interaction_id>/save-pair/", ask.ask_save_pair, name="ask-save-pair"),
     path("dashboard/compute/", dashboard.dashboard_compute, name="dashboard-compute"),
     path("dashboard/insights/", dashboard.dashboard_insights, name="dashboard-insights"),
     path(

@@ -303,6 +303,15 @@ AI_REQUEST_MAX_SECONDS = env.float("AI_REQUEST_MAX_SECONDS", default=20.0)
 # cached one, for the same data, context and settings (bench/qa.py measures hits and wrong hits).
 QA_SEMANTIC_CACHE_THRESHOLD = env.float("QA_SEMANTIC_CACHE_THRESHOLD", default=0.9)
 
+# The text-to-SQL agent (analytics/sql): the PostgreSQL role its queries run as (NOLOGIN, SELECT on
+# the semantic-layer views only), the caps on one query, and how close (cosine) a question must be to
+# a question/SQL pair for the pair to answer it without a model.
+PULSE_SQL_ROLE = env("PULSE_SQL_ROLE", default="pulse_sql_reader")
+PULSE_SQL_MAX_ROWS = env.int("PULSE_SQL_MAX_ROWS", default=500)
+PULSE_SQL_MAX_BYTES = env.int("PULSE_SQL_MAX_BYTES", default=1_000_000)
+PULSE_SQL_TIMEOUT_MS = env.int("PULSE_SQL_TIMEOUT_MS", default=5000)
+PULSE_SQL_PAIR_THRESHOLD = env.float("PULSE_SQL_PAIR_THRESHOLD", default=0.8)
+
 # Readiness probes give up quickly so /readyz answers even when a dependency hangs.
 READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", default=2.0)
 

@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from ai.models import BackfillJob
 from analytics.models import Insight
 from analytics.qa.models import QAInteraction
+from analytics.sql.models import SQLPair
 from etl.models import EtlRun, Project, PullRequest, PullRequestReview, Tag, WorkItem
 from pulse.core.api_tokens import api_token_create
 from pulse.core.models import Alert, Integration, TaskOwnership
@@ -67,6 +68,7 @@ def _objects(tenant) -> dict[str, str]:
         confidence=0.9,
     )
     answer = QAInteraction.objects.create(client=tenant, question=MARK, response={"answer": MARK}, mode="extractive")
+    pair = SQLPair.objects.create(client=tenant, question=MARK, sql="SELECT 1 AS one", dialect="postgres")
     records = _records(tenant, commit)
     alert = Alert.objects.create(
         client=tenant, kind="sync_failing", key="sync:1", title=f"{MARK} alert", opened_at=job.created_at,
@@ -75,6 +77,7 @@ def _objects(tenant) -> dict[str, str]:
     return {
         **records,
         "interaction_id": str(answer.pk),
+        "pair_id": str(pair.pk),
         "insight_id": str(insight.pk),
         "alert_id": str(alert.pk),
         "token_id": str(api_token_create(user=make_user(tenant, f"{MARK.lower()}-{tenant.pk}"), name=MARK)[0].pk),

@@ -46,6 +46,15 @@ class RouteSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class SQLTableSerializer(serializers.Serializer):
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = serializers.ListField(child=serializers.ListField(child=serializers.JSONField()))
+    row_count = serializers.IntegerField()
+    truncated = serializers.BooleanField()
+    chart = serializers.ChoiceField(choices=("line", "bar", "table"))
+    route = serializers.CharField(help_text="pair or generated")
+
+
 class QAAnswerSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="For feedback")
     question = serializers.CharField()
@@ -63,6 +72,8 @@ class QAAnswerSerializer(serializers.Serializer):
     cached_from = serializers.CharField(allow_null=True, help_text="The question a cached answer was written for")
     usage = UsageSerializer()
     latency_ms = serializers.IntegerField()
+    sql = serializers.CharField(required=False, help_text="mode sql: the query whose rows are the evidence")
+    table = SQLTableSerializer(required=False, help_text="mode sql: the rows and how they were found")
 
 
 class QAFeedbackSerializer(serializers.Serializer):

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from analytics.api import qa_views, views
+from analytics.api import qa_views, sql_views, views
 
 urlpatterns = [
     path("metrics/delivery/", views.DeliveryMetricsView.as_view(), name="metrics-delivery"),
@@ -20,4 +20,8 @@ urlpatterns = [
     re_path(r"^ai/qa/ask/?$", qa_views.QAAskView.as_view(), name="ai-qa-ask"),
     path("ai/qa/history/", qa_views.QAHistoryView.as_view(), name="ai-qa-history"),
     path("ai/qa/<int:interaction_id>/feedback/", qa_views.QAFeedbackView.as_view(), name="ai-qa-feedback"),
+    # The path has no trailing slash; both spellings answer.
+    re_path(r"^ai/sql/ask/?$", sql_views.SQLAskView.as_view(), name="ai-sql-ask"),
+    path("ai/sql/pairs/", sql_views.SQLPairListView.as_view(), name="ai-sql-pairs"),
+    path("ai/sql/pairs/<int:pair_id>/", sql_views.SQLPairDetailView.as_view(), name="ai-sql-pair"),
 ]

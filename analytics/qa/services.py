@@ -2,7 +2,6 @@
 written by the tenant's Q&A model (generative) or, without one, quoted from the sources
 (extractive). Each question is kept with its answer for the history and feedback."""
 
-import contextlib
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -13,39 +12,25 @@ from django.http import Http404
 
 from ai.execution.budgets import BudgetExceededError
 from ai.execution.calls import execute_generation, token_counter
-from ai.execution.routing import NoProviderError, route_integration
+from ai.execution.routing import NoProviderError
 from ai.providers.base import TextSink
 from ai.providers.errors import AIError
-from ai.setup.agents import agent_preferences
 from analytics.metrics.selectors import window_parse
 from analytics.qa import generative
 from analytics.qa.cache import cache_lookup, cache_store, scope_of
+from analytics.qa.choice import answer_models, qa_settings
 from analytics.qa.extractive import extract
 from analytics.qa.metrics_answer import metrics_answer
 from analytics.qa.models import QAInteraction
 from analytics.qa.retrieval import Source, retrieve
 from analytics.qa.router import Route, route_question, window_of
 from analytics.qa.text import words
+from analytics.sql.services import sql_answer, sql_as_qa
 from etl.models import Repository
 from pulse.core.models import Client, Integration, User
 
 NOT_FOUND = "Not found in your data."
 DEFAULT_SOURCE_TOKENS = 1000  # when the model's context size is unknown
-
-
-def qa_settings(*, client: Client) -> dict:
-    qa = agent_preferences(client=client)["agent_config"]["question_answering"]
-    return {key: qa[key] for key in ("primary_model", "fallback_model", "response_style", "confidence_threshold")}
-
-
-def _models(client: Client, chosen: dict) -> list[Integration]:
-    """The Q&A model (the tenant's choice, else routing's) and the chosen fallback, active ones only."""
-    rows = Integration.objects.for_client(client).filter(active=True)
-    picked = [rows.filter(pk=chosen[k]).first() for k in ("primary_model", "fallback_model") if chosen.get(k)]
-    if not chosen.get("primary_model"):
-        with contextlib.suppress(NoProviderError):
-            picked.insert(0, route_integration(client=client, operation="text_generation", role="qa"))
-    return list(dict.fromkeys(m for m in picked if m is not None))
 
 
 def _citations(sources: list[Source], cited: list[int]) -> list[dict]:
@@ -108,7 +93,7 @@ def _generate(
 
 
 def _search_answer(client: Client, question: str, context: dict, chosen: dict, on_text=None) -> dict:
-    models = _models(client, chosen)
+    models = answer_models(client, chosen)
     counter, context_tokens = token_counter(models[0]) if models else (None, None)
     budget = max(500, min(context_tokens - 1000, 6000)) if context_tokens else DEFAULT_SOURCE_TOKENS
     sources = retrieve(
@@ -188,11 +173,18 @@ def _answer(client: Client, question: str, context: dict, chosen: dict, route: R
             **metrics_answer(client=client, question=question, window=context.get("window") or window_of(question)),
             "mode": "metrics",
         }
-    response = _search_answer(client, question, context, chosen, on_text)
+    refusal = None
     if route.kind == "sql":
+        answer = sql_answer(client=client, question=question)
+        if answer["route"] != "refused":
+            return sql_as_qa(answer)
+        refusal = answer
+    response = _search_answer(client, question, context, chosen, on_text)
+    if refusal is not None:
+        closest = "; ".join(refusal["suggestions"])
         response.setdefault("notes", []).append(
-            "Counting and trend questions are answered best by the SQL agent, which is not available here; "
-            "these are the closest records."
+            "The SQL agent could not answer this counting question, so these are the closest records. "
+            f"Questions it can answer: {closest}."
         )
     return response
 

@@ -17,7 +17,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from analytics.qa.services import qa_ask, qa_feedback, qa_history, qa_interaction_get
-from hub.views.common import flash_service_error, tenant_page
+from analytics.sql.services import sql_pair_from_answer
+from hub.sql_chart import sql_chart
+from hub.views.common import flash_service_error, require_admin, tenant_page
 
 MAX_QUESTION = 1000
 logger = logging.getLogger(__name__)
@@ -53,6 +55,7 @@ def ask_page(request):
         "section": "ask",
         "question": question,
         "answer": answer,
+        "chart": sql_chart((answer or {}).get("table")),
         "history": qa_history(client=request.client, user=request.user, limit=15),
     }
     return render(request, "hub/ask.html", context, status=status)
@@ -65,6 +68,20 @@ def ask_feedback(request, interaction_id: int):
     helpful = request.POST.get("helpful") == "yes"
     qa_feedback(interaction=interaction, helpful=helpful)
     messages.success(request, "Thanks: noted." if helpful else "Thanks: noted, this answer was not helpful.")
+    return redirect(reverse("hub:ask") + f"?id={interaction_id}")
+
+
+@tenant_page
+@require_POST
+def ask_save_pair(request, interaction_id: int):
+    """An admin saves a SQL answer as a question/SQL pair (which marks it helpful)."""
+    require_admin(request)
+    qa_interaction_get(client=request.client, user=request.user, interaction_id=interaction_id)
+    try:
+        sql_pair_from_answer(client=request.client, user=request.user, interaction_id=interaction_id)
+        messages.success(request, "Saved: close questions will now run this SQL without a model.")
+    except ValidationError as exc:
+        flash_service_error(request, exc)
     return redirect(reverse("hub:ask") + f"?id={interaction_id}")
 
 

@@ -35,7 +35,7 @@ WIDTHS = {"desktop-1280": (1280, 900), "phone-390": (390, 844)}
 NOT_PAGES = {
     "index", "dashboard-compute", "dashboard-insights", "dashboard-insight-state", "provider-test", "backfill-start",
     "backfill-status", "backfill-cancel", "budget", "source-test", "source-sync", "source-schedule", "alert-webhook",
-    "alert-resolve", "embedding-switch", "ask-stream", "ask-feedback", "dashboard-settings",
+    "alert-resolve", "embedding-switch", "ask-stream", "ask-feedback", "ask-save-pair", "dashboard-settings",
 }  # fmt: skip
 # An element passes the viewport only if no ancestor that clips or scrolls sideways holds it in.
 OVERFLOW = """() => {
@@ -116,11 +116,14 @@ def _seed(tenant, user) -> dict[str, str]:
     alert_raise(client=tenant, kind="sync_failing", key=f"sync:{source.pk}", title="Groovy clone: sync failed twice",
                 detail=f"git: {LONG}")  # fmt: skip
     answer = qa_ask(client=tenant, user=user, question=f"Which commits touch {LONG}?")
+    counted = qa_ask(client=tenant, user=user, question="Which files were changed most often?")
+    assert counted["mode"] == "sql" and counted["table"]["rows"]  # the page shows the SQL agent's table
     return {
         "dashboard": reverse("hub:dashboard") + "?window=all",
         "dashboard-repository": reverse("hub:dashboard")
         + f"?window=all&repository={commits[0].repository_id}",  # with the delivery settings form
         "ask": reverse("hub:ask") + f"?id={answer['id']}",
+        "ask-sql": reverse("hub:ask") + f"?id={counted['id']}",
         "alerts": reverse("hub:alerts"),
         "providers": reverse("hub:providers"),
         "provider-create": reverse("hub:provider-create"),
@@ -174,7 +177,8 @@ def _visit(page, url: str, folder: Path, name: str) -> None:
 def test_every_hub_page_fits_a_desktop_and_a_phone(live_server, browser, tenant_a):
     user = make_user(tenant_a, "ada-lovelace-with-a-long-username", role="admin", password="correct horse battery")
     pages = _seed(tenant_a, user)
-    visited = {re.sub(r"-(github|git|work-item|pull-request|repository)$", "", name) for name in pages} - {"overview"}
+    variants = r"-(github|git|work-item|pull-request|repository|sql)$"  # a second URL of the same page
+    visited = {re.sub(variants, "", name) for name in pages} - {"overview"}
     assert visited == _hub_page_names(), "a hub page is missing from this test"
     for label, (width, height) in WIDTHS.items():
         folder = SHOTS / label

@@ -1,0 +1,70 @@
+"""The Ask page with a counting question: the SQL agent's table, its chart, the SQL behind a
+disclosure, and "save as a pair" for admins only."""
+
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from analytics.qa.models import QAInteraction
+from analytics.sql.models import SQLPair
+from etl.services.imports import commits_import_file
+from tests.ai.factories import local_embedding
+
+pytestmark = pytest.mark.django_db(transaction=True)
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "commits" / "apache-groovy-30.jsonl"
+
+
+@pytest.fixture
+def groovy(tenant_a):
+    local_embedding(tenant_a)
+    commits_import_file(client=tenant_a, path=FIXTURE, vectorize=False)
+    return tenant_a
+
+
+def test_a_counting_question_shows_a_table_a_chart_and_the_sql(client, groovy, admin_a):
+    client.force_login(admin_a)
+
+    page = client.post(reverse("hub:ask"), {"question": "Which authors made the most commits?"}).content.decode()
+
+    assert 'data-mode="sql"' in page and 'id="sql-rows"' in page and '<th scope="col">author_name</th>' in page
+    assert 'data-chart="bar"' in page and '<details id="sql-details">' in page and "FROM v_commits" in page
+    assert 'id="save-pair"' in page
+
+
+def test_an_admin_saves_the_answer_as_a_pair_and_a_member_cannot(client, groovy, admin_a, member_a):
+    client.force_login(member_a)
+    client.post(reverse("hub:ask"), {"question": "How many commits were made per month?"})
+    mine = QAInteraction.objects.get(user=member_a)
+    page = client.get(reverse("hub:ask") + f"?id={mine.pk}").content.decode()
+    refused = client.post(reverse("hub:ask-save-pair", args=[mine.pk])).status_code
+
+    client.force_login(admin_a)
+    client.post(reverse("hub:ask"), {"question": "How many commits were made per month?"})
+    theirs = QAInteraction.objects.get(user=admin_a)
+    saved = client.post(reverse("hub:ask-save-pair", args=[theirs.pk]), follow=True)
+
+    assert 'id="save-pair"' not in page and refused == 403
+    assert saved.status_code == 200 and "Saved" in saved.content.decode()
+    assert SQLPair.objects.get().source == "answer" and QAInteraction.objects.get(pk=theirs.pk).helpful is True
+
+
+def test_a_question_asked_through_the_api_shows_its_table_on_the_page(client, groovy, admin_a, api_as):
+    asked = api_as(admin_a).post("/api/v1/ai/sql/ask", {"question": "Which authors made the most commits?"}).json()
+    client.force_login(admin_a)
+
+    page = client.get(reverse("hub:ask") + f"?id={asked['id']}").content.decode()
+
+    assert 'data-mode="sql"' in page and 'id="sql-rows"' in page and "Daniel Sun" in page
+
+
+def test_a_pair_added_in_the_admin_is_checked_like_one_from_the_api(client, groovy):
+    from pulse.core.models import User
+
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw-root-123456"))
+    add = "/admin/analytics/sqlpair/add/"
+    refused = client.post(add, {"client": groovy.pk, "question": "Q?", "sql": "DELETE FROM commits", "source": "admin"})
+    saved = client.post(add, {"client": groovy.pk, "question": "Q?", "sql": "SELECT 1 AS one", "source": "admin"})
+
+    assert refused.status_code == 200 and "is allowed, not DELETE" in refused.content.decode()
+    assert saved.status_code == 302 and SQLPair.objects.get().dialect == "postgres"
