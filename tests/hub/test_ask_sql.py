@@ -1,6 +1,7 @@
 """The Ask page with a counting question: the SQL agent's table, its chart, the SQL behind a
 disclosure, and "save as a pair" for admins only."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,11 @@ def test_a_counting_question_shows_a_table_a_chart_and_the_sql(client, groovy, a
     assert 'data-mode="sql"' in page and 'id="sql-rows"' in page and '<th scope="col">author_name</th>' in page
     assert 'data-chart="bar"' in page and '<details id="sql-details">' in page and "FROM v_commits" in page
     assert 'id="save-pair"' in page
+    # Each bar carries its number, and the axis names its first label: the author with most commits.
+    table = page[page.index('id="sql-rows"') :]
+    first_author, first_count = re.search(r"<tbody><tr><td>([^<]+)</td><td>(\d+)</td>", table).groups()
+    chart = page[page.index('id="sql-chart"') : page.index("</svg>", page.index('id="sql-chart"'))]
+    assert f'text-anchor="middle">{first_count}</text>' in chart and f">{first_author}</text>" in chart
 
 
 def test_an_admin_saves_the_answer_as_a_pair_and_a_member_cannot(client, groovy, admin_a, member_a):
