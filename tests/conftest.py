@@ -1,9 +1,12 @@
+from pathlib import Path
+
 import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import make_client, make_user
 
 pytest_plugins = ["tests.secret_guard", "tests.llama"]
+GROOVY_30 = Path(__file__).resolve().parent / "fixtures" / "commits" / "apache-groovy-30.jsonl"
 
 
 @pytest.fixture
@@ -64,3 +67,15 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def groovy_rows(tenant_a):
+    """Tenant A holding 30 real apache/groovy commits as rows (not embedded), with the local model as
+    its embedding provider: what the SQL agent needs (it embeds questions to match its pairs)."""
+    from etl.services.imports import commits_import_file
+    from tests.ai.factories import local_embedding
+
+    local_embedding(tenant_a)
+    commits_import_file(client=tenant_a, path=GROOVY_30, vectorize=False)
+    return tenant_a

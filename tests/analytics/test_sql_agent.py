@@ -4,7 +4,6 @@ tenant's model (faked at the HTTP layer in OpenAI's shape) writes SQL that is ch
 with the guard's own error, and a question nothing fits is refused with the closest questions."""
 
 import json
-from pathlib import Path
 
 import httpx
 import pytest
@@ -13,23 +12,14 @@ from ai.models import AIUsageTracking
 from analytics.qa.services import qa_ask
 from analytics.sql.services import sql_answer
 from etl.models import Commit, EtlRun
-from etl.services.imports import commits_import_file
-from tests.ai.factories import ai_integration, local_embedding, payload
+from tests.ai.factories import ai_integration, payload
 from tests.etl.factories import make_commits, make_repository
 
 pytestmark = pytest.mark.django_db(transaction=True)
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "commits" / "apache-groovy-30.jsonl"
 CHAT = "https://api.openai.com/v1/chat/completions"
 WRONG = "SELECT author, count(*) AS commits FROM v_commits GROUP BY author"
 RIGHT = "SELECT author_name, count(*) AS commits FROM v_commits GROUP BY author_name ORDER BY commits DESC"
 UNKNOWN = "How many commits were authored on a weekend by someone who also reviewed them?"
-
-
-@pytest.fixture
-def groovy(tenant_a):
-    local_embedding(tenant_a)
-    commits_import_file(client=tenant_a, path=FIXTURE, vectorize=False)
-    return tenant_a
 
 
 def _reply(sql: str | None) -> httpx.Response:
@@ -42,39 +32,39 @@ def _llm(client):
     return ai_integration(client, "GPT", model="gpt-4o-mini", subtype="llm", dimensions=None)
 
 
-def test_a_close_pair_answers_with_the_askers_parameters_and_no_model(groovy):
-    answer = sql_answer(client=groovy, question="How many commits did Paul King make?")
+def test_a_close_pair_answers_with_the_askers_parameters_and_no_model(groovy_rows):
+    answer = sql_answer(client=groovy_rows, question="How many commits did Paul King make?")
 
-    expected = Commit.objects.for_client(groovy).filter(author_name="Paul King").count()
+    expected = Commit.objects.for_client(groovy_rows).filter(author_name="Paul King").count()
     assert answer["route"] == "pair" and answer["pair"]["question"] == "How many commits were made?"
     assert answer["parameters"]["person"] == "Paul King" and "'Paul King'" in answer["sql"]
     assert answer["rows"] == [[expected]] and expected > 0
     assert answer["usage"] == {"tokens": 0, "cost": "0"} and answer["attempts"] == []
-    assert not AIUsageTracking.objects.filter(client=groovy, operation="text_generation").exists()
+    assert not AIUsageTracking.objects.filter(client=groovy_rows, operation="text_generation").exists()
 
 
-def test_a_pair_for_another_shape_is_not_used(groovy):
-    answer = sql_answer(client=groovy, question="How many commits were made per month?")
+def test_a_pair_for_another_shape_is_not_used(groovy_rows):
+    answer = sql_answer(client=groovy_rows, question="How many commits were made per month?")
 
     assert answer["route"] == "pair" and answer["pair"]["question"] == "How many commits were made per month?"
     assert answer["chart"] in ("line", "table") and sum(r[1] for r in answer["rows"]) == 30
 
 
-def test_a_repeat_comes_from_the_cache_until_a_sync(groovy):
-    first = sql_answer(client=groovy, question="Which authors made the most commits?")
-    again = sql_answer(client=groovy, question="which authors made the most commits")
-    EtlRun.objects.create(client=groovy, kind="git")
-    after_sync = sql_answer(client=groovy, question="Which authors made the most commits?")
+def test_a_repeat_comes_from_the_cache_until_a_sync(groovy_rows):
+    first = sql_answer(client=groovy_rows, question="Which authors made the most commits?")
+    again = sql_answer(client=groovy_rows, question="which authors made the most commits")
+    EtlRun.objects.create(client=groovy_rows, kind="git")
+    after_sync = sql_answer(client=groovy_rows, question="Which authors made the most commits?")
 
     assert (first["route"], again["route"], after_sync["route"]) == ("pair", "cache", "pair")
     assert again["rows"] == first["rows"] and again["cached"] is True
 
 
-def test_the_model_corrects_a_wrong_column_with_the_guards_error(groovy, respx_mock):
+def test_the_model_corrects_a_wrong_column_with_the_guards_error(groovy_rows, respx_mock):
     route = respx_mock.post(CHAT).mock(side_effect=[_reply(WRONG), _reply(RIGHT)])
-    _llm(groovy)
+    _llm(groovy_rows)
 
-    answer = sql_answer(client=groovy, question=UNKNOWN)
+    answer = sql_answer(client=groovy_rows, question=UNKNOWN)
 
     second_prompt = json.loads(route.calls[1].request.content)["messages"]
     assert route.call_count == 2 and answer["route"] == "generated"
@@ -82,38 +72,38 @@ def test_the_model_corrects_a_wrong_column_with_the_guards_error(groovy, respx_m
     assert "'author' could not be resolved" in answer["attempts"][0]["error"] and not answer["attempts"][1]["error"]
     assert "could not be resolved" in second_prompt[-1]["content"] and second_prompt[-2]["role"] == "assistant"
     assert sum(r[1] for r in answer["rows"]) == 30
-    ledger = AIUsageTracking.objects.filter(client=groovy, request_metadata__purpose="sql")
+    ledger = AIUsageTracking.objects.filter(client=groovy_rows, request_metadata__purpose="sql")
     assert sorted(row.request_metadata["attempt"] for row in ledger) == [1, 2]
 
 
-def test_a_model_that_keeps_writing_a_delete_is_refused_after_two_corrections(groovy, respx_mock):
+def test_a_model_that_keeps_writing_a_delete_is_refused_after_two_corrections(groovy_rows, respx_mock):
     route = respx_mock.post(CHAT).mock(return_value=_reply("DELETE FROM commits"))
-    _llm(groovy)
+    _llm(groovy_rows)
 
-    answer = sql_answer(client=groovy, question=UNKNOWN)
+    answer = sql_answer(client=groovy_rows, question=UNKNOWN)
 
     assert route.call_count == 3 and answer["route"] == "refused"
     assert all("is allowed, not DELETE" in a["error"] for a in answer["attempts"])
-    assert Commit.objects.for_client(groovy).count() == 30 and len(answer["suggestions"]) == 3
+    assert Commit.objects.for_client(groovy_rows).count() == 30 and len(answer["suggestions"]) == 3
 
 
-def test_without_a_model_a_question_nothing_fits_is_refused_with_the_closest_questions(groovy):
-    answer = sql_answer(client=groovy, question=UNKNOWN)
+def test_without_a_model_a_question_nothing_fits_is_refused_with_the_closest_questions(groovy_rows):
+    answer = sql_answer(client=groovy_rows, question=UNKNOWN)
 
     assert answer["route"] == "refused" and answer["rows"] == [] and answer["sql"] == ""
     assert len(answer["suggestions"]) == 3 and "No text-generation model" in answer["notes"][0]
 
 
-def test_the_qa_router_sends_a_counting_question_to_the_sql_agent(groovy):
-    answer = qa_ask(client=groovy, user=None, question="How many commits were made per week?")
+def test_the_qa_router_sends_a_counting_question_to_the_sql_agent(groovy_rows):
+    answer = qa_ask(client=groovy_rows, user=None, question="How many commits were made per week?")
 
     assert answer["mode"] == "sql" and answer["found"] and answer["sql"].startswith("SELECT")
     assert answer["table"]["route"] == "pair" and sum(r[1] for r in answer["table"]["rows"]) == 30
     assert "v_commits" in answer["data_sources"]
 
 
-def test_the_qa_router_falls_back_to_search_when_the_sql_agent_refuses(groovy):
-    answer = qa_ask(client=groovy, user=None, question=UNKNOWN)
+def test_the_qa_router_falls_back_to_search_when_the_sql_agent_refuses(groovy_rows):
+    answer = qa_ask(client=groovy_rows, user=None, question=UNKNOWN)
 
     assert answer["mode"] == "extractive" and "could not answer this counting question" in answer["notes"][-1]
 
@@ -133,21 +123,21 @@ STEERED = [
 
 
 @pytest.mark.parametrize(("prompt", "steered"), STEERED)
-def test_a_steered_model_gets_nothing_past_the_guard(groovy, tenant_b, respx_mock, prompt, steered):
+def test_a_steered_model_gets_nothing_past_the_guard(groovy_rows, tenant_b, respx_mock, prompt, steered):
     tenant_b_commits = Commit.objects.filter(client=tenant_b).count()
     route = respx_mock.post(CHAT).mock(return_value=_reply(steered))
-    _llm(groovy)
+    _llm(groovy_rows)
 
-    answer = sql_answer(client=groovy, question=f"How many {prompt}?")
+    answer = sql_answer(client=groovy_rows, question=f"How many {prompt}?")
 
     assert route.called and answer["route"] == "refused" and answer["rows"] == []
     assert Commit.objects.count() == 30 + tenant_b_commits
 
 
-def test_asking_for_another_tenant_by_name_counts_only_ones_own(groovy, tenant_b):
+def test_asking_for_another_tenant_by_name_counts_only_ones_own(groovy_rows, tenant_b):
     make_commits(tenant_b, ["b one", "b two", "b three"], repository=make_repository(tenant_b, "tenant-b/secret"))
 
-    answer = sql_answer(client=groovy, question="How many commits does Tenant B have in tenant-b/secret?")
+    answer = sql_answer(client=groovy_rows, question="How many commits does Tenant B have in tenant-b/secret?")
 
     # tenant-b/secret is no repository of A's: no parameter binds to it; A sees its own 30 or nothing.
     assert answer["parameters"]["repository"] is None

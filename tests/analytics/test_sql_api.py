@@ -1,31 +1,19 @@
 """`/api/v1/ai/sql/`: ask, and the question/SQL pairs (list for everyone, add and delete for admins,
 save a helpful answer as a pair). Bad input is a 400 naming the field."""
 
-from pathlib import Path
-
 import pytest
 
 from analytics.qa.models import QAInteraction
 from analytics.sql.curated import PAIRS
 from analytics.sql.models import SQLPair
 from etl.models import Commit
-from etl.services.imports import commits_import_file
-from tests.ai.factories import local_embedding
 
 pytestmark = pytest.mark.django_db(transaction=True)
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "commits" / "apache-groovy-30.jsonl"
 ASK = "/api/v1/ai/sql/ask"
 PAIRS_URL = "/api/v1/ai/sql/pairs/"
 
 
-@pytest.fixture
-def groovy(tenant_a):
-    local_embedding(tenant_a)
-    commits_import_file(client=tenant_a, path=FIXTURE, vectorize=False)
-    return tenant_a
-
-
-def test_a_member_asks_and_gets_rows_sql_chart_and_route(groovy, member_a, api_as):
+def test_a_member_asks_and_gets_rows_sql_chart_and_route(groovy_rows, member_a, api_as):
     response = api_as(member_a).post(ASK, {"question": "How many commits were made per week?"}, format="json")
 
     body = response.json()
@@ -38,17 +26,17 @@ def test_a_member_asks_and_gets_rows_sql_chart_and_route(groovy, member_a, api_a
 
 
 @pytest.mark.parametrize("payload", [{}, {"question": ""}, {"question": "x" * 1001}])
-def test_a_bad_question_is_a_400_naming_the_field(groovy, member_a, api_as, payload):
+def test_a_bad_question_is_a_400_naming_the_field(groovy_rows, member_a, api_as, payload):
     response = api_as(member_a).post(ASK, payload, format="json")
     assert response.status_code == 400 and "question" in response.json()
 
 
-def test_everyone_lists_the_shipped_pairs(groovy, member_a, api_as):
+def test_everyone_lists_the_shipped_pairs(groovy_rows, member_a, api_as):
     listed = api_as(member_a).get(PAIRS_URL).json()
     assert len(listed) == len(PAIRS) and all(p["id"] is None and p["source"] == "curated" for p in listed)
 
 
-def test_an_admin_adds_a_checked_pair_and_deletes_it(groovy, admin_a, api_as):
+def test_an_admin_adds_a_checked_pair_and_deletes_it(groovy_rows, admin_a, api_as):
     api = api_as(admin_a)
     sql = (
         "SELECT committer_name, count(*) AS commits FROM v_commits "
@@ -74,22 +62,22 @@ def test_an_admin_adds_a_checked_pair_and_deletes_it(groovy, admin_a, api_as):
         ("SELECT (", "does not parse"),
     ],
 )
-def test_a_pair_the_guard_refuses_is_a_400_on_sql(groovy, admin_a, api_as, sql, says):
+def test_a_pair_the_guard_refuses_is_a_400_on_sql(groovy_rows, admin_a, api_as, sql, says):
     response = api_as(admin_a).post(PAIRS_URL, {"question": "Anything?", "sql": sql}, format="json")
 
     assert response.status_code == 400 and says in " ".join(response.json()["sql"])
     assert not SQLPair.objects.exists() and Commit.objects.count() == 30
 
 
-def test_a_member_may_not_add_or_delete_pairs(groovy, member_a, api_as):
-    pair = SQLPair.objects.create(client=groovy, question="Q", sql="SELECT 1 AS one", dialect="postgres")
+def test_a_member_may_not_add_or_delete_pairs(groovy_rows, member_a, api_as):
+    pair = SQLPair.objects.create(client=groovy_rows, question="Q", sql="SELECT 1 AS one", dialect="postgres")
     api = api_as(member_a)
 
     assert api.post(PAIRS_URL, {"question": "Q2", "sql": "SELECT 1 AS one"}, format="json").status_code == 403
     assert api.delete(f"{PAIRS_URL}{pair.pk}/").status_code == 403
 
 
-def test_an_answer_saved_as_a_pair_is_marked_helpful(groovy, admin_a, api_as):
+def test_an_answer_saved_as_a_pair_is_marked_helpful(groovy_rows, admin_a, api_as):
     api = api_as(admin_a)
     answer = api.post(ASK, {"question": "Which authors made the most commits?"}, format="json").json()
 

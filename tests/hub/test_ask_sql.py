@@ -2,28 +2,17 @@
 disclosure, and "save as a pair" for admins only."""
 
 import re
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from analytics.qa.models import QAInteraction
 from analytics.sql.models import SQLPair
-from etl.services.imports import commits_import_file
-from tests.ai.factories import local_embedding
 
 pytestmark = pytest.mark.django_db(transaction=True)
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "commits" / "apache-groovy-30.jsonl"
 
 
-@pytest.fixture
-def groovy(tenant_a):
-    local_embedding(tenant_a)
-    commits_import_file(client=tenant_a, path=FIXTURE, vectorize=False)
-    return tenant_a
-
-
-def test_a_counting_question_shows_a_table_a_chart_and_the_sql(client, groovy, admin_a):
+def test_a_counting_question_shows_a_table_a_chart_and_the_sql(client, groovy_rows, admin_a):
     client.force_login(admin_a)
 
     page = client.post(reverse("hub:ask"), {"question": "Which authors made the most commits?"}).content.decode()
@@ -38,7 +27,7 @@ def test_a_counting_question_shows_a_table_a_chart_and_the_sql(client, groovy, a
     assert f'text-anchor="middle">{first_count}</text>' in chart and f">{first_author}</text>" in chart
 
 
-def test_an_admin_saves_the_answer_as_a_pair_and_a_member_cannot(client, groovy, admin_a, member_a):
+def test_an_admin_saves_the_answer_as_a_pair_and_a_member_cannot(client, groovy_rows, admin_a, member_a):
     client.force_login(member_a)
     client.post(reverse("hub:ask"), {"question": "How many commits were made per month?"})
     mine = QAInteraction.objects.get(user=member_a)
@@ -55,7 +44,7 @@ def test_an_admin_saves_the_answer_as_a_pair_and_a_member_cannot(client, groovy,
     assert SQLPair.objects.get().source == "answer" and QAInteraction.objects.get(pk=theirs.pk).helpful is True
 
 
-def test_a_question_asked_through_the_api_shows_its_table_on_the_page(client, groovy, admin_a, api_as):
+def test_a_question_asked_through_the_api_shows_its_table_on_the_page(client, groovy_rows, admin_a, api_as):
     asked = api_as(admin_a).post("/api/v1/ai/sql/ask", {"question": "Which authors made the most commits?"}).json()
     client.force_login(admin_a)
 
@@ -64,13 +53,14 @@ def test_a_question_asked_through_the_api_shows_its_table_on_the_page(client, gr
     assert 'data-mode="sql"' in page and 'id="sql-rows"' in page and "Daniel Sun" in page
 
 
-def test_a_pair_added_in_the_admin_is_checked_like_one_from_the_api(client, groovy):
+def test_a_pair_added_in_the_admin_is_checked_like_one_from_the_api(client, groovy_rows):
     from pulse.core.models import User
 
     client.force_login(User.objects.create_superuser("root", "root@example.com", "pw-root-123456"))
     add = "/admin/analytics/sqlpair/add/"
-    refused = client.post(add, {"client": groovy.pk, "question": "Q?", "sql": "DELETE FROM commits", "source": "admin"})
-    saved = client.post(add, {"client": groovy.pk, "question": "Q?", "sql": "SELECT 1 AS one", "source": "admin"})
+    row = {"client": groovy_rows.pk, "question": "Q?", "source": "admin"}
+    refused = client.post(add, {**row, "sql": "DELETE FROM commits"})
+    saved = client.post(add, {**row, "sql": "SELECT 1 AS one"})
 
     assert refused.status_code == 200 and "is allowed, not DELETE" in refused.content.decode()
     assert saved.status_code == 302 and SQLPair.objects.get().dialect == "postgres"
