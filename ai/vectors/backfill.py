@@ -21,7 +21,9 @@ from django.utils import timezone
 from ai.models import BackfillJob, VectorBridge
 from ai.providers.errors import AIError
 from ai.vectors.bridge import RecordText, vectors_store_records
+from ai.vectors.embedding import embedding_provider
 from ai.vectors.sources import batch_size_for, vector_source, vector_sources
+from ai.vectors.stores import get_vector_store
 from pulse.core.models import Client
 from pulse.core.queue import BrokerUnavailable, enqueue_on_commit
 
@@ -38,9 +40,17 @@ def _stale_after() -> timedelta:
     return timedelta(seconds=getattr(settings, "BACKFILL_STALE_SECONDS", 120))
 
 
+def _embeds_locally(client: Client) -> bool:
+    try:
+        return embedding_provider(client).integration.provider == "sentence_transformers"
+    except AIError:  # no embedding provider yet: the run will say so, batch by batch
+        return False
+
+
 def backfill_plan(*, client: Client, tables: list[str] | None = None) -> list[dict]:
     """Tables by priority, with their size, what has no vector yet, and the batch size."""
     sources = [vector_source(t) for t in tables] if tables else vector_sources()
+    local = _embeds_locally(client)
     plan = []
     for source in sources:
         total = source.model.objects.for_client(client).count()
@@ -54,7 +64,7 @@ def backfill_plan(*, client: Client, tables: list[str] | None = None) -> list[di
                 "table": source.table_name,
                 "total": total,
                 "missing": max(total - vectorized, 0),
-                "batch_size": batch_size_for(total),
+                "batch_size": batch_size_for(total, local=local),
                 "priority": source.priority,
             }
         )
@@ -160,6 +170,23 @@ def _record_batch(
     return job
 
 
+def _tune_collections(client: Client, table_name: str) -> None:
+    """Let a store that sizes its index to the collection (pgvector) rebuild it now that the
+    table is loaded: building after the rows gives a better graph than growing it row by row."""
+    tune = getattr(get_vector_store(), "tune_collection", None)
+    if tune is None:
+        return
+    collections = (
+        VectorBridge.objects.for_client(client)
+        .filter(table_name=table_name)
+        .order_by("collection")
+        .values_list("collection", flat=True)
+        .distinct()
+    )
+    for collection in collections:
+        tune(collection, client_id=client.pk)
+
+
 def backfill_run(*, job_id: int, worker: str | None = None) -> BackfillJob | None:
     """Run (or resume) a job. Returns None when another worker holds it."""
     worker = worker or f"{socket.gethostname()}:{id(object())}"
@@ -201,6 +228,7 @@ def backfill_run(*, job_id: int, worker: str | None = None) -> BackfillJob | Non
                     provider=provider,
                     error=error,
                 )
+            _tune_collections(client, source.table_name)
         job.refresh_from_db()
         final = BackfillJob.Status.FAILED if job.failed else BackfillJob.Status.SUCCEEDED
     except BackfillCancelled:
