@@ -3,16 +3,24 @@
 from django.db import migrations
 
 
-class PostgresOnlySQL(migrations.RunSQL):
-    """RunSQL that runs on PostgreSQL and is a no-op elsewhere (SQLite in local mode)."""
+class _VendorOnlySQL(migrations.RunSQL):
+    """RunSQL that runs on one database vendor and is a no-op on the others."""
+
+    vendor = ""
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
+        if schema_editor.connection.vendor == self.vendor:
             super().database_forwards(app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
+        if schema_editor.connection.vendor == self.vendor:
             super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class PostgresOnlySQL(_VendorOnlySQL):
+    """PostgreSQL-only SQL (GIN indexes, extensions); a no-op on SQLite in local mode."""
+
+    vendor = "postgresql"
 
 
 def gin_index(table: str, column: str, name: str) -> PostgresOnlySQL:
@@ -22,13 +30,7 @@ def gin_index(table: str, column: str, name: str) -> PostgresOnlySQL:
     )
 
 
-class SQLiteOnlySQL(migrations.RunSQL):
-    """RunSQL that runs on SQLite only (FTS5 tables and their triggers, for `make run`)."""
+class SQLiteOnlySQL(_VendorOnlySQL):
+    """SQLite-only SQL (FTS5 tables and their triggers, for `make run`)."""
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "sqlite":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "sqlite":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+    vendor = "sqlite"

@@ -97,6 +97,15 @@ def _exact_top(vectors, query, k):
     return [int(i) + 1 for i in np.argsort(-(unit @ (query / np.linalg.norm(query))))[:k]]
 
 
+def _index_scans(collection) -> int:
+    """Scans of the collection's HNSW index in this transaction (the test's)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_get_xact_numscans(oid) FROM pg_class WHERE relname = %s", [pgv._index_name(collection)]
+        )
+        return cursor.fetchone()[0]
+
+
 def test_a_small_collection_returns_the_exact_neighbours_in_order(store, tenant_a):
     rng = np.random.default_rng(3)
     vectors = rng.normal(size=(600, DIMS)).astype(np.float32)
@@ -105,6 +114,9 @@ def test_a_small_collection_returns_the_exact_neighbours_in_order(store, tenant_
     for query in rng.normal(size=(20, DIMS)).astype(np.float32):
         hits = store.search(collection, client_id=tenant_a.pk, vector=query.tolist(), limit=25)
         assert [h.record_id for h in hits] == _exact_top(vectors, query, 25)
+    # At 600 points the graph walk would find the same neighbours: what shows the exact path is
+    # that the index was never read.
+    assert _index_scans(collection) == 0
 
 
 def test_above_the_threshold_the_index_answers_with_the_filter_and_exclusions(store, tenant_a, monkeypatch):
@@ -115,7 +127,7 @@ def test_above_the_threshold_the_index_answers_with_the_filter_and_exclusions(st
     store.upsert(collection, _points(tenant_a, vectors))
     query = vectors[0]
     hits = store.search(collection, client_id=tenant_a.pk, vector=query.tolist(), limit=5, exclude_record_ids=[1])
-    assert 1 not in {h.record_id for h in hits} and len(hits) == 5
+    assert 1 not in {h.record_id for h in hits} and len(hits) == 5 and _index_scans(collection) == 1
     assert _ef(collection, 5, filtered=True) == 2 * pgv.TIERS[0][3]
 
 

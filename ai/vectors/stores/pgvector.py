@@ -40,6 +40,7 @@ BUILD_MEMORY = "1GB"
 _COLUMNS = ("point_id", "collection", "client_id", "table_name", "record_id", "vector_type", "embedding", "payload")
 _TYPES = ["uuid", "text", "int8", "text", "int8", "text", "vector", "jsonb"]
 _ef_by_index: dict[str, int] = {}  # index name -> ef_search of its tier, read from its reloptions
+_large: set[tuple[str, int]] = set()  # (collection, client) seen with EXACT_BELOW points or more
 
 
 def _tier(points: int) -> tuple[int, int, int]:
@@ -143,7 +144,8 @@ class PgVectorStore:
             return None
         index = _index_name(collection)
         with transaction.atomic(), connection.cursor() as cursor:
-            m, efc, _ = _tier(_count(cursor, collection, client_id))
+            points = _count(cursor, collection, client_id)
+            m, efc, _ = _tier(points)
             cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [index])
             row = cursor.fetchone()
             if row is not None and {f"m={m}", f"ef_construction={efc}"} <= set(row[0] or []):
@@ -151,7 +153,7 @@ class PgVectorStore:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # pending FK checks would block the DDL
             cursor.execute(sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(BUILD_MEMORY)))
             cursor.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(index)))
-            _create_index(cursor, collection, client_id, dims, _count(cursor, collection, client_id))
+            _create_index(cursor, collection, client_id, dims, points)
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         _ef_by_index.pop(index, None)
         return m, efc
@@ -207,8 +209,7 @@ class PgVectorStore:
         distance = sql.SQL("embedding::vector({dims}) <=> %(query)s::vector({dims})").format(dims=sql.Literal(dims))
         _binary_vectors()
         with transaction.atomic(), connection.cursor() as cursor:
-            exact = _count(cursor, collection, client_id, stop=EXACT_BELOW) < EXACT_BELOW
-            if exact:
+            if _exact(cursor, collection, client_id):
                 query = _exact_query(distance, clauses)
             else:
                 query = sql.SQL(
@@ -258,6 +259,20 @@ class PgVectorStore:
             cursor.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(_index_name(collection))))
         self._dimensions.pop(collection, None)
         _ef_by_index.pop(_index_name(collection), None)
+        _large.difference_update({key for key in _large if key[0] == collection})
+
+
+def _exact(cursor, collection: str, client_id: int) -> bool:
+    """Search this collection exactly? Its points are counted (up to EXACT_BELOW) only until it is
+    seen to be large: that count took 4 ms a search at 20,000 points (EXPLAIN ANALYZE, loaded machine).
+    A large collection that later loses points keeps the index path, which stays correct."""
+    key = (collection, int(client_id))
+    if key in _large:
+        return False
+    if _count(cursor, collection, client_id, stop=EXACT_BELOW) < EXACT_BELOW:
+        return True
+    _large.add(key)
+    return False
 
 
 def _count(cursor, collection: str, client_id: int, stop: int | None = None) -> int:
