@@ -27,8 +27,8 @@ from tests.analytics.test_insights import DROP, seed_merges
 from tests.etl.factories import make_commits
 from tests.factories import make_user
 from tests.hub.test_dashboard import seed_flask
+from tests.hub.test_dashboard_browser import CHROMIUM, pytestmark  # noqa: F401 - the same marks
 
-CHROMIUM = os.environ.get("PULSE_TEST_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots" / "pages"
 WIDTHS = {"desktop-1280": (1280, 900), "phone-390": (390, 844)}
 # Hub routes that are actions (POST) or data (JSON), not pages.
@@ -58,14 +58,6 @@ OVERFLOW = """() => {
   }
   return {width, scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 10)};
 }"""
-
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not os.environ.get("PULSE_REQUIRE_BROWSER"),
-        reason=f"no Chromium at {CHROMIUM} (.ci/install-chromium.sh installs it)",
-    ),
-]
 
 LONG = "Refactor-the-closure-parser-so-lambdas-without-parameters-stop-throwing-NullPointerExceptions"
 
