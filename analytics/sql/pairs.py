@@ -39,7 +39,14 @@ SHAPES = {
     "release": r"\breleases?\b|\btags?\b|\btagged\b|\bversions?\b",
     "file": r"\bfiles?\b|\bpaths?\b",
     "lines": r"\blines?\b|\badditions?\b|\bdeletions?\b|\bchurn\b",
-    "people": r"\bwho\b|\bpeople\b|\bauthors?\b|\bcontributors?\b|\bdevelopers?\b|\breviewers?\b|\bassignees?\b",
+    # "author" alone is often the verb ("did Paul King author?") or one record's author ("other
+    # than their author"): it asks about people only after a word that picks among them.
+    "people": r"\bwho\b|\bpeople\b|\bauthors\b|\b(?:which|what|top|an?)\s+author\b|\bcontributors?\b"
+    r"|\bdevelopers?\b|\breviewers?\b|\bassignees?\b",
+    # A count for every person is a grouping no pair holds ("How many commits did each author make?").
+    "each_person": r"\b(?:each|per|every|by)\s+(?:author|person|contributor|developer|reviewer|assignee|committer)s?\b",
+    # An exclusion no pair expresses: such a question must not fall back to the plain count.
+    "contrast": r"\bother than\b|\bexcept\b|\bexcluding\b|\bbesides\b|\bapart from\b",
     "week": r"\bweeks?\b|\bweekly\b",
     "month": r"\bmonths?\b|\bmonthly\b",
     "status": r"\bstatus(?:es)?\b",

@@ -142,3 +142,43 @@ def test_asking_for_another_tenant_by_name_counts_only_ones_own(groovy_rows, ten
     # tenant-b/secret is no repository of A's: no parameter binds to it; A sees its own 30 or nothing.
     assert answer["parameters"]["repository"] is None
     assert answer["rows"] == [[30]] if answer["route"] != "refused" else answer["rows"] == []
+
+
+@pytest.mark.parametrize(
+    ("question", "like"),
+    [
+        # "author" as a verb: a plain count with the person as its parameter, not a count of people.
+        ("How many pull requests did Guillaume Laforge author this year?", "How many pull requests were merged?"),
+        ("Which author opened the most pull requests?", "Who opened the most pull requests?"),
+    ],
+)
+def test_author_as_a_verb_is_not_a_question_about_people(question, like):
+    from analytics.sql.pairs import shape_of
+
+    assert shape_of(question) - {"merged"} == shape_of(like) - {"merged"}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many reviews did every reviewer leave last quarter?",
+        "Count the pull requests per author",
+        "How many commits touched no file except the changelog?",
+        "Which pull requests were merged by someone other than their author?",
+    ],
+)
+def test_a_question_no_pair_can_express_fits_no_pair(groovy_rows, question):
+    from analytics.sql.curated import PAIRS
+    from analytics.sql.pairs import shape_of
+
+    assert all(shape_of(pair.question) != shape_of(question) for pair in PAIRS)
+    answer = sql_answer(client=groovy_rows, question=question)
+    assert answer["route"] == "refused" and answer["rows"] == []
+
+
+def test_commits_a_person_authored_are_counted_as_that_persons_commits(groovy_rows):
+    answer = sql_answer(client=groovy_rows, question="In total, how many commits did Paul King author?")
+
+    expected = Commit.objects.for_client(groovy_rows).filter(author_name="Paul King").count()
+    assert answer["route"] == "pair" and answer["pair"]["question"] == "How many commits were made?"
+    assert answer["rows"] == [[expected]]
