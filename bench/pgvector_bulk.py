@@ -1,9 +1,20 @@
-"""pgvector bulk path: the vector_search.py dataset loaded by COPY upserts into collections without
-an index, then `tune_collection` builds the big and the small tenant's index at their size tier,
-then 100 queries each through `PgVectorStore.search` (recall@10 against exact numpy search).
+"""pgvector bulk path and per-tier beams: the vector_search.py dataset loaded by COPY upserts into
+collections that have no index yet, `tune_collection` on the tenants queried, ANALYZE, then
+queries through `PgVectorStore.search` (recall@10 against exact numpy search).
 
-    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/pulse_pgv \
-        .venv/bin/python bench/pgvector_bulk.py [--size 300000]
+    B="BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/pulse_pgv"
+    env $B .venv/bin/python bench/pgvector_bulk.py --size 300000              # load, query, drop
+    # 1M table with a 280k-point tenant, kept between steps:
+    env $B .venv/bin/python bench/pgvector_bulk.py --size 1000000 --big 280000 --phase load
+    env $B .venv/bin/python bench/pgvector_bulk.py --size 1000000 --big 280000 --phase sweep \
+        --query-seed 2 --ef 40,60,100,200,400       # choose each tier's ef_search on these
+    env $B .venv/bin/python bench/pgvector_bulk.py --size 1000000 --big 280000 --phase report \
+        --query-seed 3                              # report on fresh queries, the store's own beams
+    env $B .venv/bin/python bench/pgvector_bulk.py --size 1000000 --big 280000 --phase drop
+
+Tenants queried: the biggest (tier 3 at 280k), the second (tier 2) and the smallest (tier 1 at 1M,
+the exact path at 300k). The sweep forces one ef_search on every index (`PgVectorStore(ef_search=)`);
+the report uses the store's tiers as they are. Each phase prints the load averages before it.
 """
 
 import argparse
@@ -15,38 +26,60 @@ import numpy as np
 from common import percentiles, setup_django
 from vector_search import DIMS, SHARES, dataset
 
+QUERIED = (("big", 0), ("second", 1), ("small", len(SHARES) - 1))
+
+
+def layout(size: int, big: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """vector_search.py's dataset; with `big`, tenant 0 holds exactly that many points and the
+    others share the rest in their usual proportions."""
+    rng = np.random.default_rng(size)
+    vectors, tenants = dataset(size, rng)
+    if big:
+        order = rng.permutation(size)
+        tenants[order[:big]] = 0
+        rest = SHARES[1:] / SHARES[1:].sum()
+        tenants[order[big:]] = 1 + rng.choice(len(rest), size=size - big, p=rest)
+    return vectors, tenants
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=300_000)
+    parser.add_argument("--big", type=int, default=None, help="points of the biggest tenant")
     parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--query-seed", type=int, default=1)
+    parser.add_argument("--phase", choices=("all", "load", "sweep", "report", "drop"), default="all")
+    parser.add_argument("--ef", default="40,60,100,200,400", help="sweep: ef_search values")
     args = parser.parse_args()
     setup_django(database_url=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pulse_bench"))
-    from django.db import connection
-
     from ai.vectors.stores.pgvector import PgVectorStore
     from pulse.core.models import Client
 
     clients = [Client.objects.get_or_create(slug=f"bench-{i}", defaults={"name": f"bench {i}"})[0] for i in range(20)]
-    vectors, tenants = dataset(args.size, np.random.default_rng(args.size))
-    store, run = PgVectorStore(), uuid.uuid4().hex[:6]
-    collections = [f"client_{c.pk}_bench_{run}_{DIMS}" for c in clients]
+    # A kept layout has a fixed name per size so the later phases find it; a one-shot run a fresh one.
+    run = f"bulk{args.size}" if args.phase != "all" else uuid.uuid4().hex[:6]
+    collections = [f"client_{c.pk}_{run}_{DIMS}" for c in clients]
+    print(f"phase {args.phase}, {_load_average()}", flush=True)
+    if args.phase == "drop":
+        _drop(PgVectorStore(), collections)
+        return
+    vectors, tenants = layout(args.size, args.big)
     try:
-        _load(store, clients, collections, vectors, tenants)
-        for t in (0, len(SHARES) - 1):
-            began = time.time()
-            built = store.tune_collection(collections[t], client_id=clients[t].pk)
-            print(f"tenant {t}: index (m, ef_construction) {built} in {time.time() - began:.0f} s", flush=True)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE pgvector_embeddings")
-        for label, t in (("big", 0), ("small", len(SHARES) - 1)):
-            _query(store, clients[t], collections[t], vectors, np.flatnonzero(tenants == t), label, args.queries)
+        if args.phase in ("all", "load"):
+            _load(PgVectorStore(), clients, collections, vectors, tenants)
+        if args.phase in ("all", "report"):
+            _run_queries(PgVectorStore(), clients, collections, vectors, tenants, args, "store's beams")
+        if args.phase == "sweep":
+            for ef in [int(e) for e in args.ef.split(",")]:
+                _run_queries(PgVectorStore(ef_search=ef), clients, collections, vectors, tenants, args, f"ef {ef}")
     finally:
-        for collection in collections:
-            store.drop_collection(collection)
+        if args.phase == "all":
+            _drop(PgVectorStore(), collections)
 
 
 def _load(store, clients, collections, vectors, tenants) -> None:
+    from django.db import connection
+
     from ai.vectors.stores.base import VectorPoint
 
     began = time.time()
@@ -58,22 +91,48 @@ def _load(store, clients, collections, vectors, tenants) -> None:
                 for i in rows[k : k + 5000]
             ]
             store.upsert(collections[t], points)
-    print(f"COPY upserts of {len(vectors)} vectors without indexes: {time.time() - began:.0f} s", flush=True)
+    print(f"COPY upserts of {len(vectors)} vectors: {time.time() - began:.0f} s", flush=True)
+    for _, t in QUERIED:
+        began = time.time()
+        built = store.tune_collection(collections[t], client_id=clients[t].pk)
+        print(f"tenant {t}: index (m, ef_construction) {built} in {time.time() - began:.0f} s, {_load_average()}")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE pgvector_embeddings")
 
 
-def _query(store, client, collection, vectors, rows, label, n) -> None:
-    rng, mine = np.random.default_rng(1), vectors[rows]
+def _run_queries(store, clients, collections, vectors, tenants, args, label) -> None:
+    for name, t in QUERIED:
+        rows = np.flatnonzero(tenants == t)
+        _query(store, clients[t], collections[t], vectors, rows, f"{label}, {name}", args.queries, args.query_seed)
+
+
+def _query(store, client, collection, vectors, rows, label, n, seed) -> None:
+    rng, mine = np.random.default_rng(seed), vectors[rows]
     queries = mine[rng.integers(0, len(rows), size=n)] + rng.normal(scale=0.05, size=(n, DIMS))
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    truths = [set(rows[np.argsort(-mine @ q)[:10]].tolist()) for q in queries]
     times, recalls = [], []
-    for q in queries:
-        truth = set(rows[np.argsort(-mine @ q)[:10]].tolist())
+    for q, truth in zip(queries, truths, strict=True):
         began = time.perf_counter()
         hits = store.search(collection, client_id=client.pk, vector=q.tolist(), limit=10)
         times.append((time.perf_counter() - began) * 1000)
         recalls.append(len({h.record_id for h in hits} & truth) / 10)
     p50, p95 = percentiles(times)
-    print(f"{label} ({len(rows)} points): p50 {p50:.2f} ms, p95 {p95:.2f} ms, recall@10 {np.mean(recalls):.3f}")
+    print(
+        f"{label} ({len(rows)} points): p50 {p50:.2f} ms, p95 {p95:.2f} ms, recall@10 {np.mean(recalls):.3f}, "
+        f"min {min(recalls):.1f}; {_load_average()}",
+        flush=True,
+    )
+
+
+def _drop(store, collections) -> None:
+    for collection in collections:
+        store.drop_collection(collection)
+
+
+def _load_average() -> str:
+    """The machine is shared: every figure goes out with the load it was measured under."""
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":
