@@ -48,7 +48,7 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=None, help="points of the biggest tenant")
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--query-seed", type=int, default=1)
-    parser.add_argument("--phase", choices=("all", "load", "sweep", "report", "drop"), default="all")
+    parser.add_argument("--phase", choices=("all", "load", "sweep", "report", "explain", "drop"), default="all")
     parser.add_argument("--ef", default="40,60,100,200,400", help="sweep: ef_search values")
     args = parser.parse_args()
     setup_django(database_url=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pulse_bench"))
@@ -69,6 +69,8 @@ def main() -> None:
             _load(PgVectorStore(), clients, collections, vectors, tenants)
         if args.phase in ("all", "report"):
             _run_queries(PgVectorStore(), clients, collections, vectors, tenants, args, "store's beams")
+        if args.phase == "explain":
+            _explain(clients, collections, vectors, tenants, args)
         if args.phase == "sweep":
             for ef in [int(e) for e in args.ef.split(",")]:
                 _run_queries(PgVectorStore(ef_search=ef), clients, collections, vectors, tenants, args, f"ef {ef}")
@@ -81,6 +83,7 @@ def _load(store, clients, collections, vectors, tenants) -> None:
     from django.db import connection
 
     from ai.vectors.stores.base import VectorPoint
+    from ai.vectors.stores.pgvector import copy_merge
 
     began = time.time()
     for t, client in enumerate(clients):
@@ -90,8 +93,10 @@ def _load(store, clients, collections, vectors, tenants) -> None:
                 VectorPoint(str(uuid.uuid4()), client.pk, "bench", int(i), "content", vectors[i].tolist(), {})
                 for i in rows[k : k + 5000]
             ]
-            store.upsert(collections[t], points)
-    print(f"COPY upserts of {len(vectors)} vectors: {time.time() - began:.0f} s", flush=True)
+            # The upsert's own COPY and merge, without its index upkeep: what `bulk_load` does,
+            # except that only the queried tenants get an index below (the others fill the table).
+            copy_merge(collections[t], points)
+    print(f"COPY upserts of {len(vectors)} vectors: {time.time() - began:.0f} s, {_load_average()}", flush=True)
     for _, t in QUERIED:
         began = time.time()
         built = store.tune_collection(collections[t], client_id=clients[t].pk)
@@ -123,6 +128,39 @@ def _query(store, client, collection, vectors, rows, label, n, seed) -> None:
         f"min {min(recalls):.1f}; {_load_average()}",
         flush=True,
     )
+
+
+def _explain(clients, collections, vectors, tenants, args) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of the index path's query (the store's SQL and settings) for the
+    first query of each tenant with an index, at each --ef: where the time goes."""
+    from django.db import connection, transaction
+    from psycopg import sql
+
+    from ai.vectors.stores import pgvector_index as indexes
+
+    for name, t in QUERIED:
+        rows = np.flatnonzero(tenants == t)
+        rng = np.random.default_rng(args.query_seed)
+        q = vectors[rows][rng.integers(0, len(rows), size=1)][0] + rng.normal(scale=0.05, size=DIMS)
+        literal = "[" + ",".join(f"{x:.6f}" for x in q / np.linalg.norm(q)) + "]"
+        for ef in [int(e) for e in args.ef.split(",")]:
+            with transaction.atomic(), connection.cursor() as cursor:
+                if indexes.index_params(cursor, collections[t]) is None:
+                    continue
+                cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+                cursor.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(ef)))
+                cursor.execute("SET LOCAL enable_sort = off")
+                query = sql.SQL(
+                    "EXPLAIN (ANALYZE, BUFFERS) SELECT record_id, 1 - ({d}) FROM pgvector_embeddings "
+                    "WHERE collection = {c} AND client_id = {k} ORDER BY {d} LIMIT 10"
+                ).format(
+                    d=sql.SQL("embedding::vector({n}) <=> %(q)s::vector({n})").format(n=sql.Literal(DIMS)),
+                    c=sql.Literal(collections[t]),
+                    k=sql.Literal(clients[t].pk),
+                )
+                cursor.execute(query, {"q": literal})
+                plan = "\n    ".join(r[0] for r in cursor.fetchall() if "Buffers" in r[0] or "Time" in r[0])
+                print(f"{name} ({len(rows)} points), ef_search {ef}:\n    {plan}", flush=True)
 
 
 def _drop(store, collections) -> None:

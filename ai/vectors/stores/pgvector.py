@@ -131,9 +131,7 @@ class PgVectorStore:
         _checked(collection)
         # A point given twice in one batch: the last wins (ON CONFLICT may touch a row only once).
         latest = {p.point_id: p for p in points}
-        _binary_vectors()
-        with transaction.atomic(), connection.cursor() as cursor:
-            copy_merge(cursor, collection, list(latest.values()))
+        copy_merge(collection, list(latest.values()))
         first = points[0]
         indexes.after_write(collection, first.client_id, len(first.vector), len(latest))
 
@@ -201,9 +199,15 @@ class PgVectorStore:
         indexes.forget(collection)
 
 
-def copy_merge(cursor, collection: str, points: list[VectorPoint]) -> None:
+def copy_merge(collection: str, points: list[VectorPoint]) -> None:
     """COPY the points (binary) into a temporary table and merge them with one INSERT ... ON
-    CONFLICT; the caller holds the transaction."""
+    CONFLICT, in one transaction; no index upkeep (the upsert does that)."""
+    _binary_vectors()  # before the cursor: a psycopg cursor copies the connection's adapters
+    with transaction.atomic(), connection.cursor() as cursor:
+        _copy_merge(cursor, collection, points)
+
+
+def _copy_merge(cursor, collection: str, points: list[VectorPoint]) -> None:
     # Session-local and emptied on commit; emptied here too, in case an outer transaction
     # (a test's) spans several upserts.
     cursor.execute(
