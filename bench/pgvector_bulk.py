@@ -10,6 +10,10 @@ queries through `PgVectorStore.search` (recall@10 against exact numpy search).
         --query-seed 2 --ef 40,60,100,200,400       # choose each tier's ef_search on these
     env $B .venv/bin/python bench/pgvector_bulk.py --size 1000000 --big 280000 --phase report \
         --query-seed 3                              # report on fresh queries, the store's own beams
+    env $B .venv/bin/python bench/pgvector_bulk.py --size 1000000 --big 280000 --phase explain \
+        --query-seed 2 --ef 100,400                 # EXPLAIN (ANALYZE, BUFFERS) of one query
+    env $B .venv/bin/python bench/pgvector_bulk.py --size 1000000 --big 280000 --phase ingest \
+        --ingest 60000                              # Pulse's upserts against bulk_load, fresh collection
     env $B .venv/bin/python bench/pgvector_bulk.py --size 1000000 --big 280000 --phase drop
 
 Tenants queried: the biggest (tier 3 at 280k), the second (tier 2) and the smallest (tier 1 at 1M,
@@ -18,6 +22,7 @@ the report uses the store's tiers as they are. Each phase prints the load averag
 """
 
 import argparse
+import contextlib
 import os
 import time
 import uuid
@@ -48,8 +53,10 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=None, help="points of the biggest tenant")
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--query-seed", type=int, default=1)
-    parser.add_argument("--phase", choices=("all", "load", "sweep", "report", "explain", "drop"), default="all")
+    phases = ("all", "load", "sweep", "report", "explain", "ingest", "drop")
+    parser.add_argument("--phase", choices=phases, default="all")
     parser.add_argument("--ef", default="40,60,100,200,400", help="sweep: ef_search values")
+    parser.add_argument("--ingest", type=int, default=60_000, help="ingest: points written to a fresh collection")
     args = parser.parse_args()
     setup_django(database_url=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pulse_bench"))
     from ai.vectors.stores.pgvector import PgVectorStore
@@ -69,6 +76,8 @@ def main() -> None:
             _load(PgVectorStore(), clients, collections, vectors, tenants)
         if args.phase in ("all", "report"):
             _run_queries(PgVectorStore(), clients, collections, vectors, tenants, args, "store's beams")
+        if args.phase == "ingest":
+            _ingest(clients[0], vectors[tenants == 0][: args.ingest])
         if args.phase == "explain":
             _explain(clients, collections, vectors, tenants, args)
         if args.phase == "sweep":
@@ -161,6 +170,29 @@ def _explain(clients, collections, vectors, tenants, args) -> None:
                 cursor.execute(query, {"q": literal})
                 plan = "\n    ".join(r[0] for r in cursor.fetchall() if "Buffers" in r[0] or "Time" in r[0])
                 print(f"{name} ({len(rows)} points), ef_search {ef}:\n    {plan}", flush=True)
+
+
+def _ingest(client, vectors) -> None:
+    """Pulse's ingest path into a fresh collection beside the loaded ones, 1,000 points a batch:
+    upserts as a sync writes them (the index built when the collection crosses a tier, then kept
+    up row by row), then the same inside `bulk_load` (as the backfill writes a table)."""
+    from ai.vectors.stores.base import VectorPoint
+    from ai.vectors.stores.pgvector import PgVectorStore
+
+    store, collection = PgVectorStore(), f"client_{client.pk}_ingest_{DIMS}"
+    for label, bulk in (("upserts", False), ("bulk_load", True)):
+        store.drop_collection(collection)
+        began = time.time()
+        with store.bulk_load() if bulk else contextlib.nullcontext():
+            for k in range(0, len(vectors), 1000):
+                points = [
+                    VectorPoint(str(uuid.uuid4()), client.pk, "bench", k + i, "content", v.tolist(), {})
+                    for i, v in enumerate(vectors[k : k + 1000])
+                ]
+                store.upsert(collection, points)
+        took = time.time() - began
+        print(f"ingest {len(vectors)} points by {label}: {took:.0f} s, {len(vectors) / took:.0f}/s; {_load_average()}")
+    store.drop_collection(collection)
 
 
 def _drop(store, collections) -> None:
