@@ -5,9 +5,9 @@ A collection below EXACT_BELOW points has no index and is searched exactly. Once
 it gets a partial HNSW index built with its size tier's parameters, rebuilt when it crosses into
 the next tier. Ingest keeps that true cheaply: each process counts a collection once, then adds
 the points it writes (an upper bound on growth) and counts again only when that bound reaches
-the next tier's size (`after_write`). A bulk load (`deferred`) writes with no index to maintain,
-about 40x faster than growing the graph row by row (bench/README.md), and fits the indexes of
-what it wrote when it ends, however it ends.
+the next tier's size (`after_write`). A bulk load (`deferred`) writes with no index to maintain
+(COPY then one build is far faster than growing the graph row by row: bench/pgvector_bulk.py's
+ingest phase) and fits the indexes of what it wrote when it ends, however it ends.
 """
 
 import contextvars
