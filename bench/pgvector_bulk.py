@@ -26,6 +26,7 @@ import contextlib
 import os
 import time
 import uuid
+from pathlib import Path
 
 import numpy as np
 from common import percentiles, setup_django
@@ -126,17 +127,31 @@ def _query(store, client, collection, vectors, rows, label, n, seed) -> None:
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
     truths = [set(rows[np.argsort(-mine @ q)[:10]].tolist()) for q in queries]
     times, recalls = [], []
+    cpu_before = _backend_cpu_ms()
     for q, truth in zip(queries, truths, strict=True):
         began = time.perf_counter()
         hits = store.search(collection, client_id=client.pk, vector=q.tolist(), limit=10)
         times.append((time.perf_counter() - began) * 1000)
         recalls.append(len({h.record_id for h in hits} & truth) / 10)
+    cpu = (_backend_cpu_ms() - cpu_before) / n
     p50, p95 = percentiles(times)
     print(
         f"{label} ({len(rows)} points): p50 {p50:.2f} ms, p95 {p95:.2f} ms, recall@10 {np.mean(recalls):.3f}, "
-        f"min {min(recalls):.1f}; {_load_average()}",
+        f"min {min(recalls):.1f}, backend CPU {cpu:.1f} ms/query; {_load_average()}",
         flush=True,
     )
+
+
+def _backend_cpu_ms() -> float:
+    """CPU time the PostgreSQL backend serving this connection has used (ms, /proc, 10 ms
+    ticks): the work a query costs, apart from the waits a shared machine adds to its latency."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def _explain(clients, collections, vectors, tenants, args) -> None:
