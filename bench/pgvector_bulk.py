@@ -121,11 +121,26 @@ def _run_queries(store, clients, collections, vectors, tenants, args, label) -> 
         _query(store, clients[t], collections[t], vectors, rows, f"{label}, {name}", args.queries, args.query_seed)
 
 
+_queries: dict[tuple, tuple] = {}  # (rows' first id, points, n, seed) -> (queries, exact top 10s)
+
+
+def _queries_and_truths(vectors, rows, n, seed) -> tuple:
+    """The tenant's queries (its own points, nudged) and their exact top 10s, made once per run."""
+    key = (int(rows[0]), len(rows), n, seed)
+    if key not in _queries:
+        rng, mine = np.random.default_rng(seed), vectors[rows]
+        queries = mine[rng.integers(0, len(rows), size=n)] + rng.normal(scale=0.05, size=(n, DIMS))
+        queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+        truths = []
+        for k in range(0, n, 50):
+            scores = queries[k : k + 50].astype(np.float32) @ mine.T
+            truths += [set(rows[top].tolist()) for top in np.argpartition(-scores, 10, axis=1)[:, :10]]
+        _queries[key] = (queries, truths)
+    return _queries[key]
+
+
 def _query(store, client, collection, vectors, rows, label, n, seed) -> None:
-    rng, mine = np.random.default_rng(seed), vectors[rows]
-    queries = mine[rng.integers(0, len(rows), size=n)] + rng.normal(scale=0.05, size=(n, DIMS))
-    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-    truths = [set(rows[np.argsort(-mine @ q)[:10]].tolist()) for q in queries]
+    queries, truths = _queries_and_truths(vectors, rows, n, seed)
     times, recalls = [], []
     cpu_before = _backend_cpu_ms()
     for q, truth in zip(queries, truths, strict=True):
