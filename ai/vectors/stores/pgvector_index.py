@@ -24,11 +24,10 @@ from psycopg import sql
 # thousand rows costs about what the graph walk does, and its recall is 1 by construction.
 EXACT_BELOW = 5000
 # (points at least, m, ef_construction, ef_search), each from EXACT_BELOW up: larger graphs need
-# wider build parameters for the same recall. Each beam is the smallest of 40/60/100/200/400 that
-# gave recall@10 >= 0.99 with no query below 0.5 on the sweep's own queries (bench/pgvector_bulk.py
-# at 1M: 13k, 135k and 280k points); wider beams cost time (280k, loaded machine: p50 19 ms at 60,
-# 32 ms at 200).
-TIERS = ((0, 16, 64, 40), (50_000, 16, 128, 60), (200_000, 24, 200, 60))
+# wider build parameters for the same recall. Each beam is the smallest swept value with no query
+# below recall@10 0.5 among 400 tuning queries (bench/pgvector_bulk.py at 1M: 13k, 135k and 280k
+# points); narrower beams left 0.5-2.5 % of queries stranded in the wrong cluster (recall 0).
+TIERS = ((0, 16, 64, 60), (50_000, 16, 128, 200), (200_000, 24, 200, 200))
 EF_SEARCH_MAX = 1000
 # An HNSW build that outgrows maintenance_work_mem (64 MB by default) slows down severalfold; 280k
 # 384-d points with m 24 need about 0.6 GB.
