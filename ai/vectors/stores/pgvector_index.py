@@ -26,7 +26,7 @@ EXACT_BELOW = 5000
 # (points at least, m, ef_construction, ef_search), each from EXACT_BELOW up: larger graphs need
 # wider build parameters for the same recall. Each beam is the smallest swept value with no query
 # below recall@10 0.5 among 400 tuning queries (bench/pgvector_bulk.py at 1M: 13k, 135k and 280k
-# points); narrower beams left 0.5-2.5 % of queries stranded in the wrong cluster (recall 0).
+# points); narrower beams left some queries stranded in the wrong cluster (recall 0) at 135k-280k.
 TIERS = ((0, 16, 64, 60), (50_000, 16, 128, 200), (200_000, 24, 200, 200))
 EF_SEARCH_MAX = 1000
 # An HNSW build that outgrows maintenance_work_mem (64 MB by default) slows down severalfold; 280k
