@@ -122,7 +122,7 @@ def main() -> None:
             ingest = _ingest(store, clients, vectors, tenants, run)
             shape = (args.queries, size, ingest)
             if store_name == "pgvector":  # the same queries on the index as loaded, then as rebuilt
-                print("  as loaded (every index built empty, grown row by row):", flush=True)
+                print("  as loaded (ingest builds each index when its collection crosses a size tier):", flush=True)
                 _query_tenants(store, store_name, clients, vectors, tenants, run, np.random.default_rng(1), *shape)
                 _tune(store, clients, run)
             _query_tenants(store, store_name, clients, vectors, tenants, run, np.random.default_rng(1), *shape)

@@ -10,6 +10,7 @@ fails leaves its records without vectors, so the next run embeds them.
 
 import logging
 import socket
+from contextlib import nullcontext
 from datetime import timedelta
 
 from django.conf import settings
@@ -171,8 +172,8 @@ def _record_batch(
 
 
 def _tune_collections(client: Client, table_name: str) -> None:
-    """Let a store that sizes its index to the collection (pgvector) rebuild it now that the
-    table is loaded: building after the rows gives a better graph than growing it row by row."""
+    """Let a store that sizes its index to the collection (pgvector) fit every collection of the
+    table, including those this run did not write (an index built for an older size)."""
     tune = getattr(get_vector_store(), "tune_collection", None)
     if tune is None:
         return
@@ -194,40 +195,14 @@ def backfill_run(*, job_id: int, worker: str | None = None) -> BackfillJob | Non
         return None
     job = BackfillJob.objects.select_related("client").get(pk=job_id)
     client = job.client
+    # A store that indexes collections by size (pgvector) loads a table with no index to
+    # maintain and builds each collection's index once, when the table's block ends.
+    bulk_load = getattr(get_vector_store(), "bulk_load", nullcontext)
     try:
         for entry in job.tables:
             source = vector_source(entry["table"])
-            cursor = int(job.cursor.get(source.table_name, 0))
-            while True:
-                if BackfillJob.objects.filter(pk=job_id, cancel_requested=True).exists():
-                    raise BackfillCancelled("cancelled")
-                batch = list(source.queryset(client).filter(pk__gt=cursor).order_by("pk")[: entry["batch_size"]])
-                if not batch:
-                    break
-                records = [RecordText(r.pk, source.text(r), source.fields(r)) for r in batch]
-                error, stored, unchanged, provider = None, 0, 0, ""
-                try:
-                    result = vectors_store_records(
-                        client=client, table_name=source.table_name, records=records, vector_type=source.vector_type
-                    )
-                    stored, unchanged, provider = result.stored, result.unchanged, result.provider
-                except AIError as exc:
-                    # The records keep no vector, so they stay queued for the next run.
-                    error = f"{source.table_name} ids {batch[0].pk}-{batch[-1].pk}: {exc}"[:1000]
-                    logger.warning("backfill %s: %s", job_id, error)
-                cursor = batch[-1].pk
-                _record_batch(
-                    job_id,
-                    worker,
-                    table=source.table_name,
-                    cursor=cursor,
-                    processed=len(batch),
-                    succeeded=stored + unchanged,
-                    failed=len(batch) - stored - unchanged if error else 0,
-                    skipped=unchanged,
-                    provider=provider,
-                    error=error,
-                )
+            with bulk_load():
+                _backfill_table(job_id, worker, client, source, entry["batch_size"], job.cursor)
             _tune_collections(client, source.table_name)
         job.refresh_from_db()
         final = BackfillJob.Status.FAILED if job.failed else BackfillJob.Status.SUCCEEDED
@@ -236,6 +211,40 @@ def backfill_run(*, job_id: int, worker: str | None = None) -> BackfillJob | Non
     BackfillJob.objects.filter(pk=job_id, worker=worker).update(status=final, finished_at=timezone.now())
     job.refresh_from_db()
     return job
+
+
+def _backfill_table(job_id: int, worker: str, client: Client, source, batch_size: int, cursors: dict) -> None:
+    cursor = int(cursors.get(source.table_name, 0))
+    while True:
+        if BackfillJob.objects.filter(pk=job_id, cancel_requested=True).exists():
+            raise BackfillCancelled("cancelled")
+        batch = list(source.queryset(client).filter(pk__gt=cursor).order_by("pk")[:batch_size])
+        if not batch:
+            return
+        records = [RecordText(r.pk, source.text(r), source.fields(r)) for r in batch]
+        error, stored, unchanged, provider = None, 0, 0, ""
+        try:
+            result = vectors_store_records(
+                client=client, table_name=source.table_name, records=records, vector_type=source.vector_type
+            )
+            stored, unchanged, provider = result.stored, result.unchanged, result.provider
+        except AIError as exc:
+            # The records keep no vector, so they stay queued for the next run.
+            error = f"{source.table_name} ids {batch[0].pk}-{batch[-1].pk}: {exc}"[:1000]
+            logger.warning("backfill %s: %s", job_id, error)
+        cursor = batch[-1].pk
+        _record_batch(
+            job_id,
+            worker,
+            table=source.table_name,
+            cursor=cursor,
+            processed=len(batch),
+            succeeded=stored + unchanged,
+            failed=len(batch) - stored - unchanged if error else 0,
+            skipped=unchanged,
+            provider=provider,
+            error=error,
+        )
 
 
 def backfill_pickup() -> list[int]:

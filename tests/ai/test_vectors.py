@@ -231,3 +231,30 @@ def test_bad_vector_requests_are_400s_naming_the_field(admin_a, api_as):
     assert bad_table.status_code == 400 and "table_names" in bad_table.json()
     assert bad_limit.status_code == 400 and "limit" in bad_limit.json()
     assert missing.status_code == 404
+
+
+def test_a_pgvector_backfill_loads_without_an_index_and_builds_it_once_at_the_end(tenant_a, settings, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ai.vectors.stores import pgvector_index
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL with pgvector")
+    settings.VECTOR_STORE = "pgvector"
+    # Tiers at test sizes: row by row, ingest would build the index at 2 points and rebuild it at 4.
+    monkeypatch.setattr(pgvector_index, "EXACT_BELOW", 2)
+    monkeypatch.setattr(pgvector_index, "TIERS", ((0, 16, 64, 100), (4, 24, 200, 400)))
+    _local(tenant_a)
+    commits = make_commits(tenant_a, MESSAGES)
+    job, _ = backfill_start(client=tenant_a)
+    job.tables = [{**entry, "batch_size": 2} for entry in job.tables]
+    job.save()
+
+    with CaptureQueriesContext(connection) as run:
+        assert backfill_run(job_id=job.pk, worker="test").succeeded == len(MESSAGES)
+
+    builds = [q["sql"] for q in run.captured_queries if q["sql"].startswith("CREATE INDEX")]
+    assert len(builds) == 1 and "m = 24, ef_construction = 200" in builds[0]
+    found = vectors_search(client=tenant_a, query_text=MESSAGES[3], table_names=["commits"], mode="vector")
+    assert found[0].record_id == commits[3].pk

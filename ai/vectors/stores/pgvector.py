@@ -8,14 +8,16 @@ selective filter returns fewer rows than asked: see ../shared/research/vector-st
 
 Vectors travel in pgvector's binary format (the `pgvector` package's psycopg dumper): upserts COPY
 the batch into a temporary table and merge it with one INSERT ... ON CONFLICT, in one transaction.
-Index build parameters follow the collection's size (`tune_collection` rebuilds a grown one),
-`ef_search` follows the index and the query, and small collections are searched exactly.
+Which collections get an index, with which build parameters and search beams, lives in
+`pgvector_index`: small collections have none and are searched exactly, and ingest builds or
+rebuilds one when a collection crosses a size tier.
 """
 
-import hashlib
 import json
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, transaction
@@ -24,28 +26,12 @@ from pgvector.psycopg import register_vector
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from ai.vectors.stores import pgvector_index as indexes
 from ai.vectors.stores.base import SearchHit, VectorPoint
 
 _SAFE = re.compile(r"^[a-z0-9_]+$")
-# Below this many points a collection is searched exactly: a sequential distance over a few
-# thousand rows costs about what the graph walk does, and its recall is 1 by construction.
-EXACT_BELOW = 5000
-# (points at least, m, ef_construction, ef_search): larger graphs need wider build and search
-# beams for the same recall (bench/vector_search.py: m 16 / 64 / 100 gave 0.84 at 280k points).
-TIERS = ((0, 16, 64, 100), (50_000, 16, 128, 200), (200_000, 24, 200, 400))
-EF_SEARCH_MAX = 1000
-# An HNSW build that outgrows maintenance_work_mem (64 MB by default) slows down severalfold; 280k
-# 384-d points with m 24 need about 0.6 GB.
-BUILD_MEMORY = "1GB"
 _COLUMNS = ("point_id", "collection", "client_id", "table_name", "record_id", "vector_type", "embedding", "payload")
 _TYPES = ["uuid", "text", "int8", "text", "int8", "text", "vector", "jsonb"]
-_ef_by_index: dict[str, int] = {}  # index name -> ef_search of its tier, read from its reloptions
-_large: set[tuple[str, int]] = set()  # (collection, client) seen with EXACT_BELOW points or more
-
-
-def _tier(points: int) -> tuple[int, int, int]:
-    """(m, ef_construction, ef_search) for a collection of `points`."""
-    return next((m, efc, ef) for least, m, efc, ef in reversed(TIERS) if points >= least)
 
 
 def _binary_vectors() -> None:
@@ -54,10 +40,6 @@ def _binary_vectors() -> None:
     raw = connection.connection
     if raw.adapters.types.get("vector") is None:
         register_vector(raw)
-
-
-def _index_name(collection: str) -> str:
-    return "pgv_hnsw_" + hashlib.sha1(collection.encode()).hexdigest()[:16]  # noqa: S324 - a name, not security
 
 
 def _checked(collection: str) -> str:
@@ -98,10 +80,13 @@ def _where(collection: str, client_id: int, filters: dict | None, exclude: list[
 class PgVectorStore:
     name = "pgvector"
 
-    def __init__(self) -> None:
+    def __init__(self, *, ef_search: int | None = None) -> None:
+        """`ef_search` fixes the search beam of every index (bench/pgvector_bulk.py sweeps it to
+        choose the tiers' beams); by default each index gets its tier's."""
         if connection.vendor != "postgresql":
             raise RuntimeError("VECTOR_STORE=pgvector needs DATABASE_URL to point at PostgreSQL with pgvector")
         self._dimensions: dict[str, int] = {}
+        self._ef_search = ef_search
 
     def _dims(self, collection: str) -> int | None:
         if collection not in self._dimensions:
@@ -117,46 +102,28 @@ class PgVectorStore:
         return self._dimensions[collection]
 
     def ensure_collection(self, collection: str, *, client_id: int, dimensions: int) -> None:
+        """Only checks the dimensions: the index comes once the collection is large enough to need
+        one (`pgvector_index.after_write`), built for its size instead of grown from empty."""
         existing = self._dims(_checked(collection))
         if existing is not None and existing != dimensions:
             raise ValueError(f"collection {collection} holds {existing}-d vectors, not {dimensions}-d")
-        index = _index_name(collection)
-        with connection.cursor() as cursor:
-            # Look first: CREATE INDEX, even IF NOT EXISTS, fails in a transaction that already
-            # inserted rows (Django's foreign keys are deferred), and the check is cheap.
-            cursor.execute(
-                "SELECT 1 FROM pg_indexes WHERE tablename = 'pgvector_embeddings' AND indexname = %s", [index]
-            )
-            if cursor.fetchone() is None:
-                # Deferred FK checks pending in this transaction would block the DDL; run them now.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                _create_index(cursor, collection, client_id, dimensions, _count(cursor, collection, client_id))
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         self._dimensions[collection] = dimensions
 
     def tune_collection(self, collection: str, *, client_id: int) -> tuple[int, int] | None:
-        """Rebuild the collection's index with the build parameters of its current size when they
-        differ from the ones it was built with (an index made for an empty collection is too
-        narrow at 280k points). Returns the new (m, ef_construction), or None when unchanged.
-        Building after the rows is also far faster than growing the graph row by row."""
+        """Give the collection the index its current size calls for: built with its tier's
+        parameters, rebuilt when it was built for another tier, dropped below EXACT_BELOW.
+        Returns the (m, ef_construction) of an index it built, None when it built none."""
         dims = self._dims(_checked(collection))
         if dims is None:
             return None
-        index = _index_name(collection)
-        with transaction.atomic(), connection.cursor() as cursor:
-            points = _count(cursor, collection, client_id)
-            m, efc, _ = _tier(points)
-            cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [index])
-            row = cursor.fetchone()
-            if row is not None and {f"m={m}", f"ef_construction={efc}"} <= set(row[0] or []):
-                return None
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # pending FK checks would block the DDL
-            cursor.execute(sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(BUILD_MEMORY)))
-            cursor.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(index)))
-            _create_index(cursor, collection, client_id, dims, points)
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        _ef_by_index.pop(index, None)
-        return m, efc
+        return indexes.fit(collection, client_id, dims)
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Upserts inside maintain no index; each collection written gets its index on the way
+        out (`pgvector_index.deferred`). The backfill loads a table this way."""
+        with indexes.deferred():
+            yield
 
     def upsert(self, collection: str, points: list[VectorPoint]) -> None:
         if not points:
@@ -164,39 +131,9 @@ class PgVectorStore:
         _checked(collection)
         # A point given twice in one batch: the last wins (ON CONFLICT may touch a row only once).
         latest = {p.point_id: p for p in points}
-        _binary_vectors()
-        with transaction.atomic(), connection.cursor() as cursor:
-            # Session-local and emptied on commit; emptied here too, in case an outer transaction
-            # (a test's) spans several upserts.
-            cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS pgv_upsert (LIKE pgvector_embeddings INCLUDING DEFAULTS) "
-                "ON COMMIT DELETE ROWS"
-            )
-            cursor.execute("TRUNCATE pgv_upsert")
-            columns = sql.SQL(", ").join(map(sql.Identifier, _COLUMNS))
-            copy_sql = sql.SQL("COPY pgv_upsert ({}) FROM STDIN WITH (FORMAT BINARY)").format(columns)
-            with cursor.cursor.copy(copy_sql) as copy:
-                copy.set_types(_TYPES)
-                for p in latest.values():
-                    copy.write_row(
-                        (
-                            uuid.UUID(str(p.point_id)),
-                            collection,
-                            p.client_id,
-                            p.table_name,
-                            p.record_id,
-                            p.vector_type,
-                            Vector(p.vector),
-                            Jsonb(p.payload),
-                        )
-                    )
-            cursor.execute(
-                sql.SQL(
-                    "INSERT INTO pgvector_embeddings ({columns}) SELECT {columns} FROM pgv_upsert "
-                    "ON CONFLICT (point_id) DO UPDATE SET collection = EXCLUDED.collection, "
-                    "embedding = EXCLUDED.embedding, payload = EXCLUDED.payload"
-                ).format(columns=columns)
-            )
+        copy_merge(collection, list(latest.values()))
+        first = points[0]
+        indexes.after_write(collection, first.client_id, len(first.vector), len(latest))
 
     def search(
         self, collection, *, client_id, vector, limit, score_threshold=None, filters=None, exclude_record_ids=None
@@ -209,7 +146,8 @@ class PgVectorStore:
         distance = sql.SQL("embedding::vector({dims}) <=> %(query)s::vector({dims})").format(dims=sql.Literal(dims))
         _binary_vectors()
         with transaction.atomic(), connection.cursor() as cursor:
-            if _exact(cursor, collection, client_id):
+            built = indexes.index_params(cursor, collection)
+            if built is None:  # a small collection, or a large one whose index is being built
                 query = _exact_query(distance, clauses)
             else:
                 query = sql.SQL(
@@ -217,7 +155,7 @@ class PgVectorStore:
                     "WHERE {where} ORDER BY {distance} LIMIT %(limit)s"
                 ).format(distance=distance, where=sql.SQL(" AND ").join(clauses))
                 cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-                ef = _ef_search(cursor, collection, limit, filtered=len(clauses) > 1)
+                ef = indexes.ef_search(built, limit, filtered=len(clauses) > 1, fixed=self._ef_search)
                 cursor.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(ef)))
                 # pgvector's cost estimate grows with ef_search: at 84k points and ef_search 200 the
                 # planner chose the btree and a sort of the whole collection (92 ms instead of 7;
@@ -256,68 +194,50 @@ class PgVectorStore:
     def drop_collection(self, collection) -> None:
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM pgvector_embeddings WHERE collection = %s", [_checked(collection)])
-            cursor.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(_index_name(collection))))
+            cursor.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(indexes.index_name(collection))))
         self._dimensions.pop(collection, None)
-        _ef_by_index.pop(_index_name(collection), None)
-        _large.difference_update({key for key in _large if key[0] == collection})
+        indexes.forget(collection)
 
 
-def _exact(cursor, collection: str, client_id: int) -> bool:
-    """Search this collection exactly? Its points are counted (up to EXACT_BELOW) only until it is
-    seen to be large: that count took 4 ms a search at 20,000 points (EXPLAIN ANALYZE, loaded machine).
-    A large collection that later loses points keeps the index path, which stays correct."""
-    key = (collection, int(client_id))
-    if key in _large:
-        return False
-    if _count(cursor, collection, client_id, stop=EXACT_BELOW) < EXACT_BELOW:
-        return True
-    _large.add(key)
-    return False
+def copy_merge(collection: str, points: list[VectorPoint]) -> None:
+    """COPY the points (binary) into a temporary table and merge them with one INSERT ... ON
+    CONFLICT, in one transaction; no index upkeep (the upsert does that)."""
+    _binary_vectors()  # before the cursor: a psycopg cursor copies the connection's adapters
+    with transaction.atomic(), connection.cursor() as cursor:
+        _copy_merge(cursor, collection, points)
 
 
-def _count(cursor, collection: str, client_id: int, stop: int | None = None) -> int:
-    """The collection's points, counted up to `stop` (the btree on (collection, client) answers)."""
-    limit = sql.SQL("LIMIT {}").format(sql.Literal(stop)) if stop else sql.SQL("")
+def _copy_merge(cursor, collection: str, points: list[VectorPoint]) -> None:
+    # Session-local and emptied on commit; emptied here too, in case an outer transaction
+    # (a test's) spans several upserts.
+    cursor.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS pgv_upsert (LIKE pgvector_embeddings INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
+    cursor.execute("TRUNCATE pgv_upsert")
+    columns = sql.SQL(", ").join(map(sql.Identifier, _COLUMNS))
+    copy_sql = sql.SQL("COPY pgv_upsert ({}) FROM STDIN WITH (FORMAT BINARY)").format(columns)
+    with cursor.cursor.copy(copy_sql) as copy:
+        copy.set_types(_TYPES)
+        for p in points:
+            copy.write_row(
+                (
+                    uuid.UUID(str(p.point_id)),
+                    collection,
+                    p.client_id,
+                    p.table_name,
+                    p.record_id,
+                    p.vector_type,
+                    Vector(p.vector),
+                    Jsonb(p.payload),
+                )
+            )
     cursor.execute(
         sql.SQL(
-            "SELECT count(*) FROM (SELECT 1 FROM pgvector_embeddings WHERE collection = %s AND client_id = %s {}) AS c"
-        ).format(limit),
-        [collection, int(client_id)],
+            "INSERT INTO pgvector_embeddings ({columns}) SELECT {columns} FROM pgv_upsert "
+            "ON CONFLICT (point_id) DO UPDATE SET collection = EXCLUDED.collection, "
+            "embedding = EXCLUDED.embedding, payload = EXCLUDED.payload"
+        ).format(columns=columns)
     )
-    return cursor.fetchone()[0]
-
-
-def _create_index(cursor, collection: str, client_id: int, dimensions: int, points: int) -> None:
-    m, efc, _ = _tier(points)
-    cursor.execute(
-        sql.SQL(
-            "CREATE INDEX IF NOT EXISTS {index} ON pgvector_embeddings "
-            "USING hnsw ((embedding::vector({dims})) vector_cosine_ops) "
-            "WITH (m = {m}, ef_construction = {efc}) WHERE collection = {collection} AND client_id = {client}"
-        ).format(
-            index=sql.Identifier(_index_name(collection)),
-            dims=sql.Literal(dimensions),
-            m=sql.Literal(m),
-            efc=sql.Literal(efc),
-            collection=sql.Literal(collection),
-            client=sql.Literal(int(client_id)),
-        )
-    )
-
-
-def _ef_search(cursor, collection: str, limit: int, *, filtered: bool) -> int:
-    """The beam for this query: the tier the index was built for (its ef_construction tells, read
-    once per process), at least 2x the rows asked for, doubled when a filter or an exclusion
-    drops some of what the graph walk finds."""
-    index = _index_name(collection)
-    if index not in _ef_by_index:
-        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [index])
-        row = cursor.fetchone()
-        options = dict(o.split("=", 1) for o in (row[0] or [])) if row else {}
-        built = int(options.get("ef_construction", TIERS[0][2]))
-        _ef_by_index[index] = next((ef for _, _, efc, ef in reversed(TIERS) if built >= efc), TIERS[0][3])
-    ef = max(_ef_by_index[index], 2 * limit) * (2 if filtered else 1)
-    return min(ef, EF_SEARCH_MAX)
 
 
 def _exact_query(distance, clauses) -> sql.Composed:
