@@ -8,6 +8,7 @@ a `TransientProviderError` (fallback or retry later); a request the server rejec
 `PermanentProviderError`. Never a made-up vector.
 """
 
+import contextlib
 import os
 import socket
 import threading
@@ -65,13 +66,23 @@ def _drop(address: wire.Address) -> None:
         sock.close()
 
 
+def _send(sock, header: dict, body: bytes) -> None:
+    """Send a request; when the server hangs up mid-send, it said why first (a request over its
+    limit): the answer is read, not lost behind the broken pipe."""
+    try:
+        wire.send_frame(sock, header, body)
+    except (BrokenPipeError, ConnectionResetError):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_WR)
+
+
 def _exchange(address: wire.Address, header: dict, body: bytes, timeout: float) -> tuple[dict, bytes]:
     """One request and its answer. A kept connection the server has since closed (a restart) is
     retried once on a fresh one: every operation is idempotent."""
     for attempt in (0, 1):
         sock, reused = _connection(address, timeout)
         try:
-            wire.send_frame(sock, header, body)
+            _send(sock, header, body)
             prefix = wire.read_prefix(sock, max_body=1 << 31)
             if prefix is None:
                 raise ConnectionError("the server closed the connection")
