@@ -64,6 +64,15 @@ def _wait_for_socket(path: str, proc: subprocess.Popen, timeout: float) -> None:
     raise CommandError(f"nothing answered on {path} after {timeout:.0f}s")
 
 
+def _start_embedding_server(start, manage: list[str]) -> str:
+    """One model for web, worker and beat, loaded before they start so that none waits for it;
+    returns the address to give them."""
+    path = str(settings.VAR_DIR / "embeddings.sock")
+    embeddings = start("embedding server", [*manage, "serve_embeddings", "--address", f"unix://{path}"])
+    _wait_for_socket(path, embeddings, timeout=300)
+    return f"unix://{path}"
+
+
 def _die_with_parent() -> None:
     """Ask Linux to SIGTERM this child when the supervisor dies, however it dies."""
     # Elsewhere than Linux the children are still stopped on Ctrl-C and SIGTERM.
@@ -143,11 +152,7 @@ class Command(BaseCommand):
                 _wait_for_port("127.0.0.1", vector_port, vectors, timeout=120)
                 env["QDRANT_URL"] = f"http://127.0.0.1:{vector_port}"
             if not settings.PULSE_EMBEDDING_SERVER:
-                # One model for web, worker and beat; it loads before they start, so none waits for it.
-                path = str(settings.VAR_DIR / "embeddings.sock")
-                embeddings = start("embedding server", [*manage, "serve_embeddings", "--address", f"unix://{path}"])
-                _wait_for_socket(path, embeddings, timeout=300)
-                env["PULSE_EMBEDDING_SERVER"] = f"unix://{path}"
+                env["PULSE_EMBEDDING_SERVER"] = _start_embedding_server(start, manage)
             start("worker", [*celery, "worker", "--loglevel=INFO", "--concurrency=2", "--hostname=pulse-local@%h"])
             start("beat", [*celery, "beat", "--loglevel=INFO", f"--pidfile={settings.VAR_DIR / 'celerybeat.pid'}"])
             env["PULSE_WARM_LOCAL_MODEL"] = "web"  # runserver has no post-fork hook: ai.apps warms it
