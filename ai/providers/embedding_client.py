@@ -161,3 +161,14 @@ def warm_up(model: dict, *, timeout: float) -> bool:
     answer, _ = call({"op": "warm", **model}, timeout=max(timeout, 120.0))
     warm.add(key)
     return bool(answer.get("cold"))
+
+
+def count_tokens(model: dict, text: str, *, timeout: float) -> int:
+    lengths, body = wire.pack_texts([text])
+    return int(call({"op": "count", **model, "lengths": lengths}, body, timeout=timeout)[0]["count"])
+
+
+def truncate(model: dict, text: str, max_tokens: int, *, timeout: float) -> str:
+    lengths, body = wire.pack_texts([text])
+    header = {"op": "truncate", **model, "lengths": lengths, "max_tokens": int(max_tokens)}
+    return call(header, body, timeout=timeout)[1].decode("utf-8", "surrogatepass")

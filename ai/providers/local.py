@@ -156,20 +156,29 @@ class SentenceTransformersProvider(BaseProvider):
             "backend": extra.get("local_backend", ""),
         }
 
-    def embed_matrix(self, texts: list[str]) -> tuple:
-        """(float32 unit vectors, tokens the model read), computed in this process."""
-        model = self.model
-        batch_size = min(max(int(self.config.batch_size or 32), 1), 256)
-        future = _encoder.submit(self._encode, model, texts, batch_size)
+    def _serial(self, what: str, work, *args):
+        """`work` on the one encode thread, within the call's timeout. The tokenizers run there
+        too: the torch pipeline's fast tokenizer resets its truncation state on each call and
+        raises "Already borrowed" when two threads use it at once (the embedding server has one
+        thread per caller)."""
+        future = _encoder.submit(work, *args)
         try:
-            matrix = future.result(timeout=self.config.timeout)
+            return future.result(timeout=self.config.timeout)
         except FutureTimeout:
             raise TransientProviderError(
-                f"sentence_transformers: encoding {len(texts)} texts took longer than {self.config.timeout:.0f}s"
+                f"sentence_transformers: {what} took longer than {self.config.timeout:.0f}s"
             ) from None
+
+    def _encode_and_count(self, model, texts: list[str], batch_size: int):
+        matrix = self._encode(model, texts, batch_size)
         # One batched (Rust) tokenizer call; the tokens the model read, capped at its sequence length.
-        tokens = sum(min(len(row), self.max_seq_length) for row in self._tokens(texts))
+        tokens = sum(min(len(row), int(model.max_seq_length)) for row in self._tokens(texts))
         return matrix, tokens
+
+    def embed_matrix(self, texts: list[str]) -> tuple:
+        """(float32 unit vectors, tokens the model read), computed in this process."""
+        batch_size = min(max(int(self.config.batch_size or 32), 1), 256)
+        return self._serial(f"encoding {len(texts)} texts", self._encode_and_count, self.model, texts, batch_size)
 
     def embed(self, texts: list[str]) -> EmbeddingResult:
         if uses_server():
@@ -183,23 +192,19 @@ class SentenceTransformersProvider(BaseProvider):
     def count_tokens(self, text: str) -> int:
         # The model's own tokenizer, without the special tokens it adds around every input.
         if uses_server():
-            header = {"op": "count", **self._wire_model, "lengths": [len(text.encode("utf-8", "surrogatepass"))]}
-            return int(
-                embedding_client.call(header, text.encode("utf-8", "surrogatepass"), timeout=self.config.timeout)[0][
-                    "count"
-                ]
-            )
-        return len(self._tokens([text])[0])
+            return embedding_client.count_tokens(self._wire_model, text, timeout=self.config.timeout)
+        return len(self._serial("counting tokens", self._tokens, [text])[0])
 
-    def truncate(self, text: str, max_tokens: int) -> str:
-        if uses_server():
-            body = text.encode("utf-8", "surrogatepass")
-            header = {"op": "truncate", **self._wire_model, "lengths": [len(body)], "max_tokens": int(max_tokens)}
-            return embedding_client.call(header, body, timeout=self.config.timeout)[1].decode("utf-8", "surrogatepass")
+    def _truncate_here(self, text: str, max_tokens: int) -> str:
         ids = self._tokens([text])[0]
         if len(ids) <= max_tokens:
             return text
         return self.model.tokenizer.decode(ids[:max_tokens])
+
+    def truncate(self, text: str, max_tokens: int) -> str:
+        if uses_server():
+            return embedding_client.truncate(self._wire_model, text, max_tokens, timeout=self.config.timeout)
+        return self._serial("truncating", self._truncate_here, text, max_tokens)
 
     def list_models(self) -> list[str]:
         return [self.config.model]
@@ -210,7 +215,7 @@ class SentenceTransformersProvider(BaseProvider):
             if uses_server():
                 dims, where = len(self.embed(["ok"]).vectors[0]), f"on {embedding_client.settings_address()}"
             else:
-                dims, where = len(self._encode(self.model, ["ok"], 1)[0]), self.backend
+                dims, where = len(self.embed_matrix(["ok"])[0][0]), self.backend
         except (PermanentProviderError, TransientProviderError) as exc:
             return CredentialCheck(ok=False, reason=str(exc))
         return CredentialCheck(

@@ -18,7 +18,7 @@ import pytest
 from ai.providers import embedding_client
 from ai.providers import embedding_wire as wire
 from ai.providers.base import ProviderConfig
-from ai.providers.errors import PermanentProviderError, TransientProviderError
+from ai.providers.errors import AIError, PermanentProviderError, TransientProviderError
 from ai.providers.local import SentenceTransformersProvider
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,6 +123,33 @@ def test_two_client_processes_get_the_in_process_vectors_without_loading_a_model
         assert got["count"] == _provider(backend).count_tokens(TEXTS[1])
         assert got["truncated"] == _provider(backend).truncate(TEXTS[1], 5)
         assert got["heavy"] == [] and got["loads"] == []
+
+
+@pytest.mark.parametrize("backend", ["", "torch"])
+def test_concurrent_callers_each_get_their_own_vectors(server, backend, settings):
+    # One connection per thread: the server tokenizes and encodes for several callers at once.
+    expected = {text: _provider(backend).embed([text]).vectors[0] for text in TEXTS}
+    settings.PULSE_EMBEDDING_SERVER = f"unix://{server}"
+    got, errors = [], []
+
+    def caller(offset: int) -> None:
+        try:
+            for n in range(6):
+                text = TEXTS[(offset + n) % len(TEXTS)]
+                provider = _provider(backend)
+                got.append((text, provider.embed([text]).vectors[0], provider.count_tokens(text)))
+        except AIError as exc:  # collected: an exception in a thread would otherwise vanish
+            errors.append(exc)
+
+    threads = [threading.Thread(target=caller, args=(offset,)) for offset in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(got) == 36
+    assert all(vector == expected[text] for text, vector, _ in got)
+    settings.PULSE_EMBEDDING_SERVER = ""
+    assert all(count == _provider(backend).count_tokens(text) for text, _, count in got)
 
 
 def test_the_socket_is_private_to_its_user(server):
