@@ -128,6 +128,7 @@ def test_two_client_processes_get_the_in_process_vectors_without_loading_a_model
 @pytest.mark.parametrize("backend", ["", "torch"])
 def test_concurrent_callers_each_get_their_own_vectors(server, backend, settings):
     # One connection per thread: the server tokenizes and encodes for several callers at once.
+    settings.PULSE_LOCAL_BACKEND = "onnx-int8"  # the server's default, which "" means
     expected = {text: _provider(backend).embed([text]).vectors[0] for text in TEXTS}
     settings.PULSE_EMBEDDING_SERVER = f"unix://{server}"
     got, errors = [], []
