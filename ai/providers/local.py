@@ -158,9 +158,9 @@ class SentenceTransformersProvider(BaseProvider):
 
     def _serial(self, what: str, work, *args):
         """`work` on the one encode thread, within the call's timeout. The tokenizers run there
-        too: the torch pipeline's fast tokenizer resets its truncation state on each call and
-        raises "Already borrowed" when two threads use it at once (the embedding server has one
-        thread per caller)."""
+        too: the torch pipeline's fast tokenizer resets its truncation state on each call, and a
+        count on another thread switched truncation off under a running encode (a 962-token input
+        against the model's 512 positions; the embedding server has one thread per caller)."""
         future = _encoder.submit(work, *args)
         try:
             return future.result(timeout=self.config.timeout)
