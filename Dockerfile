@@ -1,4 +1,5 @@
-# Production image: gunicorn for the web, the same image runs the worker and beat (see docker-compose.yml).
+# Production image: gunicorn for the web, the same image runs the worker, beat and the embedding server
+# (see docker-compose.yml).
 FROM python:3.11-slim AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 HF_HUB_OFFLINE=1 \
@@ -16,7 +17,8 @@ COPY . .
 RUN SECRET_KEY=build ALLOWED_HOSTS=x PULSE_ENCRYPTION_KEYS=$(python -c "from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())") \
     CELERY_BROKER_URL=redis://unused python manage.py collectstatic --noinput -v0
 
-RUN useradd --create-home pulse && mkdir -p /app/var && chown -R pulse /app/var
+# var/run (the embedding server's socket) and var/models are volumes: created here so they belong to pulse.
+RUN useradd --create-home pulse && mkdir -p /app/var/run /app/var/models && chown -R pulse /app/var
 USER pulse
 EXPOSE 8000
 # gunicorn_conf empties the metrics folder at start (every worker's metrics are summed at /metrics).

@@ -290,6 +290,13 @@ QDRANT_PATH = env("QDRANT_PATH", default=str(VAR_DIR / "qdrant"))
 # speed and quality), and its intra-op threads per process.
 PULSE_LOCAL_BACKEND = env("PULSE_LOCAL_BACKEND", default="torch")
 PULSE_LOCAL_THREADS = env.int("PULSE_LOCAL_THREADS", default=1)
+# One process holds the local models for all the others (`manage.py serve_embeddings`; `make run` and
+# docker-compose.yml start it): unix:///path (or a bare absolute path) or tcp://host:port. Empty: each
+# process that embeds loads its own model. TCP requests carry the token; a request's texts are capped
+# at PULSE_EMBEDDING_SERVER_MAX_BYTES (callers split larger batches).
+PULSE_EMBEDDING_SERVER = env("PULSE_EMBEDDING_SERVER", default="")
+PULSE_EMBEDDING_SERVER_TOKEN = env("PULSE_EMBEDDING_SERVER_TOKEN", default="")
+PULSE_EMBEDDING_SERVER_MAX_BYTES = env.int("PULSE_EMBEDDING_SERVER_MAX_BYTES", default=8 * 1024 * 1024)
 
 # Search by meaning hides results less similar than this (cosine): an unrelated question gets "nothing
 # close" rather than the least bad records. 0.25 keeps MiniLM's related hits (0.3 and up) and drops noise.

@@ -10,7 +10,7 @@ import threading
 
 from django.db import close_old_connections
 
-from ai.providers.local import DEFAULT_MODEL, default_backend, load_model, resolve_model_path
+from ai.providers.local import DEFAULT_MODEL, default_backend, load_model, resolve_model_path, uses_server
 from pulse.core.models import Integration
 
 logger = logging.getLogger(__name__)
@@ -19,10 +19,13 @@ logger = logging.getLogger(__name__)
 def warm_in_background() -> threading.Thread:
     """Load the bundled model on the server's default runtime off the caller's thread, where some
     tenant embeds locally. A request that arrives meanwhile waits on the same load (the loader's
-    lock), never starts a second one."""
+    lock), never starts a second one. With an embedding server there is nothing to load here: the
+    server loaded the model before it started listening."""
 
     def warm() -> None:
         try:
+            if uses_server():
+                return
             if Integration.objects.filter(configuration__provider="sentence_transformers", active=True).exists():
                 load_model(resolve_model_path(DEFAULT_MODEL), default_backend())
         except Exception:

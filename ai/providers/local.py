@@ -10,6 +10,10 @@ bench/retrieval.py quality). A model is loaded once per process (per folder and 
 PULSE_LOCAL_THREADS intra-op threads (default 1: on 2 shared cores, two threads per process
 fought each other and were 3x slower), and encoding runs on one dedicated thread, off the request
 thread, so that a stuck encode cannot block the caller past its timeout.
+
+With PULSE_EMBEDDING_SERVER set, the adapter loads nothing: it sends the texts to the one process
+that holds the models (`manage.py serve_embeddings`, `ai.providers.embedding_server`), which runs
+this same code, so the vectors are the ones this process would have computed.
 """
 
 import os
@@ -19,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
+from ai.providers import embedding_client
 from ai.providers.base import BaseProvider, CredentialCheck, EmbeddingResult, Usage
 from ai.providers.errors import PermanentProviderError, TransientProviderError
 from ai.providers.local_onnx import BACKENDS
@@ -32,6 +37,17 @@ _models: dict[tuple[str, str], object] = {}
 _load_lock = threading.Lock()
 _encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pulse-encode")
 loads: list[tuple[str, str]] = []  # every (folder, backend) this process loaded, in order
+_serving = False  # this process is the embedding server: it runs the models itself, whatever the settings say
+
+
+def serve_in_process() -> None:
+    """Called by the embedding server before it loads anything."""
+    global _serving
+    _serving = True
+
+
+def uses_server() -> bool:
+    return not _serving and bool(embedding_client.settings_address())
 
 
 def resolve_model_path(model: str, model_path: str = "") -> Path:
@@ -107,6 +123,8 @@ class SentenceTransformersProvider(BaseProvider):
         return load_model(self.path, self.backend)
 
     def warm_up(self) -> bool:
+        if uses_server():
+            return embedding_client.warm_up(self._wire_model, timeout=self.config.timeout)
         cold = not is_loaded(self.path, self.backend)
         load_model(self.path, self.backend)
         return cold
@@ -128,29 +146,65 @@ class SentenceTransformersProvider(BaseProvider):
             texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
 
-    def embed(self, texts: list[str]) -> EmbeddingResult:
-        model = self.model
-        batch_size = min(max(int(self.config.batch_size or 32), 1), 256)
-        future = _encoder.submit(self._encode, model, texts, batch_size)
+    @property
+    def _wire_model(self) -> dict:
+        """The model as the server resolves it; no backend on the row means the server's default."""
+        extra = self.config.extra
+        return {
+            "model": self.config.model,
+            "model_path": extra.get("model_path", ""),
+            "backend": extra.get("local_backend", ""),
+        }
+
+    def _serial(self, what: str, work, *args):
+        """`work` on the one encode thread, within the call's timeout. The tokenizers run there
+        too: the torch pipeline's fast tokenizer resets its truncation state on each call, and a
+        count on another thread switched truncation off under a running encode (a 962-token input
+        against the model's 512 positions; the embedding server has one thread per caller)."""
+        future = _encoder.submit(work, *args)
         try:
-            matrix = future.result(timeout=self.config.timeout)
+            return future.result(timeout=self.config.timeout)
         except FutureTimeout:
             raise TransientProviderError(
-                f"sentence_transformers: encoding {len(texts)} texts took longer than {self.config.timeout:.0f}s"
+                f"sentence_transformers: {what} took longer than {self.config.timeout:.0f}s"
             ) from None
+
+    def _encode_and_count(self, model, texts: list[str], batch_size: int):
+        matrix = self._encode(model, texts, batch_size)
         # One batched (Rust) tokenizer call; the tokens the model read, capped at its sequence length.
-        tokens = sum(min(len(row), self.max_seq_length) for row in self._tokens(texts))
+        tokens = sum(min(len(row), int(model.max_seq_length)) for row in self._tokens(texts))
+        return matrix, tokens
+
+    def embed_matrix(self, texts: list[str]) -> tuple:
+        """(float32 unit vectors, tokens the model read), computed in this process."""
+        batch_size = min(max(int(self.config.batch_size or 32), 1), 256)
+        return self._serial(f"encoding {len(texts)} texts", self._encode_and_count, self.model, texts, batch_size)
+
+    def embed(self, texts: list[str]) -> EmbeddingResult:
+        if uses_server():
+            matrix, tokens = embedding_client.embed(
+                self._wire_model, texts, batch_size=self.config.batch_size, timeout=self.config.timeout
+            )
+        else:
+            matrix, tokens = self.embed_matrix(texts)
         return EmbeddingResult(vectors=matrix.tolist(), usage=Usage(input_tokens=tokens), model=self.config.model)
 
     def count_tokens(self, text: str) -> int:
         # The model's own tokenizer, without the special tokens it adds around every input.
-        return len(self._tokens([text])[0])
+        if uses_server():
+            return embedding_client.count_tokens(self._wire_model, text, timeout=self.config.timeout)
+        return len(self._serial("counting tokens", self._tokens, [text])[0])
 
-    def truncate(self, text: str, max_tokens: int) -> str:
+    def _truncate_here(self, text: str, max_tokens: int) -> str:
         ids = self._tokens([text])[0]
         if len(ids) <= max_tokens:
             return text
         return self.model.tokenizer.decode(ids[:max_tokens])
+
+    def truncate(self, text: str, max_tokens: int) -> str:
+        if uses_server():
+            return embedding_client.truncate(self._wire_model, text, max_tokens, timeout=self.config.timeout)
+        return self._serial("truncating", self._truncate_here, text, max_tokens)
 
     def list_models(self) -> list[str]:
         return [self.config.model]
@@ -158,11 +212,14 @@ class SentenceTransformersProvider(BaseProvider):
     def check_credentials(self) -> CredentialCheck:
         started = time.perf_counter()
         try:
-            dims = len(self._encode(self.model, ["ok"], 1)[0])
-        except PermanentProviderError as exc:
+            if uses_server():
+                dims, where = len(self.embed(["ok"]).vectors[0]), f"on {embedding_client.settings_address()}"
+            else:
+                dims, where = len(self.embed_matrix(["ok"])[0][0]), self.backend
+        except (PermanentProviderError, TransientProviderError) as exc:
             return CredentialCheck(ok=False, reason=str(exc))
         return CredentialCheck(
             ok=True,
-            reason=f"local model loaded ({dims} dimensions, {self.backend})",
+            reason=f"local model loaded ({dims} dimensions, {where})",
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
         )

@@ -2,6 +2,7 @@
 foreground process group, and only the supervisor acts on it (the parts run in their own sessions
 and are stopped with SIGTERM, in order)."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -20,6 +21,24 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _descendants(pid: int) -> list[int]:
+    children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [d for child in map(int, children.split()) for d in (child, *_descendants(child))]
+
+
+def _only_the_embedding_server_holds_a_model(supervisor: int, sock: Path) -> None:
+    """Web, worker (and its pool) and beat map neither torch nor ONNX Runtime: one model, one process."""
+    holders = []
+    for pid in _descendants(supervisor):
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            maps = Path(f"/proc/{pid}/maps").read_text()
+            if "libtorch" in maps or "onnxruntime" in maps:
+                holders.append(cmdline)
+    assert sock.is_socket()
+    assert len(holders) == 1 and "serve_embeddings" in holders[0], holders
 
 
 def test_ctrl_c_stops_every_part_without_a_traceback(tmp_path):
@@ -41,6 +60,7 @@ def test_ctrl_c_stops_every_part_without_a_traceback(tmp_path):
                 assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
                 time.sleep(0.5)
             time.sleep(3)  # beat and the worker settle into their loops
+            _only_the_embedding_server_holds_a_model(proc.pid, tmp_path / "var" / "embeddings.sock")
             os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends
             assert proc.wait(timeout=90) == 0, log.read_text()[-3000:]
         finally:

@@ -1,7 +1,10 @@
-"""Run Pulse on its embedded defaults: web server, Celery worker, beat and the local vector server.
+"""Run Pulse on its embedded defaults: web server, Celery worker, beat, the local vector server and
+the embedding server.
 
 One foreground command for a laptop or a trial. Each part is a separate process, as in
-production; if one dies, all stop, so nothing runs half-alive.
+production; if one dies, all stop, so nothing runs half-alive. The embedding server holds the one
+copy of the local model that web, worker and beat all use (PULSE_EMBEDDING_SERVER), loaded before
+the others start.
 
 Ctrl-C reaches only this supervisor: each part runs in a session of its own, so the terminal's
 SIGINT does not hit beat and the worker mid-step (beat printed a traceback when it did). The
@@ -47,6 +50,29 @@ def _wait_for_port(host: str, port: int, proc: subprocess.Popen, timeout: float)
     raise CommandError(f"nothing answered on {host}:{port} after {timeout:.0f}s")
 
 
+def _wait_for_socket(path: str, proc: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise CommandError(f"{proc.args[2]} exited with code {proc.returncode} while starting")
+        with socket.socket(socket.AF_UNIX) as sock:
+            try:
+                sock.connect(path)
+                return
+            except OSError:
+                time.sleep(0.2)
+    raise CommandError(f"nothing answered on {path} after {timeout:.0f}s")
+
+
+def _start_embedding_server(start, manage: list[str]) -> str:
+    """One model for web, worker and beat, loaded before they start so that none waits for it;
+    returns the address to give them."""
+    path = str(settings.VAR_DIR / "embeddings.sock")
+    embeddings = start("embedding server", [*manage, "serve_embeddings", "--address", f"unix://{path}"])
+    _wait_for_socket(path, embeddings, timeout=300)
+    return f"unix://{path}"
+
+
 def _die_with_parent() -> None:
     """Ask Linux to SIGTERM this child when the supervisor dies, however it dies."""
     # Elsewhere than Linux the children are still stopped on Ctrl-C and SIGTERM.
@@ -79,7 +105,10 @@ def _stop(procs: list[subprocess.Popen]) -> None:
 
 
 class Command(BaseCommand):
-    help = "Start the web server, a Celery worker, beat and the local vector server in the foreground."
+    help = (
+        "Start the web server, a Celery worker, beat, the local vector server and the embedding server "
+        "in the foreground."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -89,9 +118,10 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, vector_port, **options):
         manage = [sys.executable, "manage.py"]
         celery = [sys.executable, "-m", "celery", "-A", "pulse"]
-        # Web and worker load the local model at start, not in the first search or task; local mode
-        # runs it on int8 ONNX unless told otherwise (a fifth of torch's memory, 3.5x faster, the
-        # default search's recall within 0.01 of fp32: bench/README.md).
+        # The embedding server loads the local model at start, not in the first search or task (web
+        # and worker warm nothing themselves then); local mode runs it on int8 ONNX unless told
+        # otherwise (a fifth of torch's memory, 3.5x faster, the default search's recall within 0.01
+        # of fp32: bench/README.md).
         env = {**os.environ, "PULSE_WARM_LOCAL_MODEL": "1"}
         env.setdefault("PULSE_LOCAL_BACKEND", "onnx-int8")
         procs: list[subprocess.Popen] = []
@@ -121,6 +151,8 @@ class Command(BaseCommand):
                 )
                 _wait_for_port("127.0.0.1", vector_port, vectors, timeout=120)
                 env["QDRANT_URL"] = f"http://127.0.0.1:{vector_port}"
+            if not settings.PULSE_EMBEDDING_SERVER:
+                env["PULSE_EMBEDDING_SERVER"] = _start_embedding_server(start, manage)
             start("worker", [*celery, "worker", "--loglevel=INFO", "--concurrency=2", "--hostname=pulse-local@%h"])
             start("beat", [*celery, "beat", "--loglevel=INFO", f"--pidfile={settings.VAR_DIR / 'celerybeat.pid'}"])
             env["PULSE_WARM_LOCAL_MODEL"] = "web"  # runserver has no post-fork hook: ai.apps warms it
