@@ -7,7 +7,8 @@ Jira keys (bench/retrieval_tune.py). This checks that the tuning did not overfit
 pallets/flask (../shared/data/delivery) writes no Jira keys, names GitHub issues as `#123`, and
 its queries are GitHub text. All 5,531 commits, merges included, go through Pulse's import path
 (as a git sync would bring them). Queries: every pull request merged with "Merge pull request #N"
-that brought 2-6 commits (218); the query is the PR's title, the relevant documents are the
+that brought 2-6 commits and has a title (the merge message's body; 67 of all such merges
+have none); the query is the PR's title, the relevant documents are the
 PR's own commits, and the merge commit is excluded from the ranking (its message repeats the
 title). Nothing here was used to choose any parameter, so every query is held out. The
 baseline is the same plain BM25 over commit messages as bench/retrieval.py, in the same run.
@@ -33,7 +34,7 @@ def flask_queries() -> list[dict]:
         pull = json.loads(line)
         if pull["merge_style"] != "merge_pull_request":
             continue
-        if not MIN_COMMITS <= pull["commit_count"] <= MAX_COMMITS:
+        if not MIN_COMMITS <= pull["commit_count"] <= MAX_COMMITS or not (pull["title"] or "").strip():
             continue
         queries.append(
             {"query_text": pull["title"], "query_sha": pull["merge_sha"], "relevant_shas": pull["commit_shas"]}
