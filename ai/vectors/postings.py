@@ -9,12 +9,12 @@ evaluated `tsv @@ term` per query term on every document holding any query term 
 Scoring is BM25 with term frequency as presence (as before; the same ranking): a document's score
 is the idf of the query terms it holds, times BM25's length norm. To keep a query off the long
 postings of common terms (`file`, `groovy`, `test`), it runs MaxScore-style:
-- terms in at most SELECT_SHARE of the documents *select* candidates (their postings are read);
+- terms in at most SELECT_SHARES[0] of the documents *select* candidates (their postings are read);
 - the common terms only *score* the shortlist: the candidates that could still reach the top
   `limit` with every common term's idf added. Those are index probes, a few hundred at most;
 - a document holding only common terms scores at most their idf sum times the largest length
-  norm; when the `limit`-th score is not above that, the query re-runs with every term
-  selecting, so the result is always the exact BM25 top `limit`.
+  norm; when the `limit`-th score is not above that, the query re-runs with more terms
+  selecting (the next share, then all), so the result is always the exact BM25 top `limit`.
 Document frequencies are counted from the same index and kept per process for a few minutes per
 tenant (BM25 needs them only roughly; a common term's count is the one costly read).
 """
@@ -28,7 +28,10 @@ from ai.vectors.terms import ticket_term
 from pulse.core.models import Client
 
 K1, B = 1.2, 0.75
-SELECT_SHARE = 0.2  # a term in more of the documents scores the shortlist, it does not select
+# A term in more of the documents scores the shortlist, it does not select; if the result could
+# then be inexact, the next share is tried (measured at 20k and 100k documents: 0.1 scanned
+# least without needing the next step; bench/README.md, keyword_search.py).
+SELECT_SHARES = (0.1, 0.4)
 DF_SECONDS = 300
 MAX_CACHED_SCOPES = 256
 _SCOPE = "p.client_id = %s AND p.table_name = %s AND p.vector_type = %s"
@@ -123,13 +126,15 @@ def postings_search(
         return []
     idf = {t: math.log(1 + (documents - df + 0.5) / (df + 0.5)) for t, df in frequencies.items()}
     by_rarity = sorted(idf, key=lambda t: (-idf[t], t))
-    chosen = [t for t in by_rarity if frequencies[t] <= SELECT_SHARE * documents] or by_rarity[:1]
-    hits = _ranked(scope, idf, chosen, average, limit, exclude, preview_chars)
-    # A document holding only common terms scores at most this; if it could tie or beat the
-    # last hit, the common terms must select too.
-    only_common = sum(idf[t] for t in idf if t not in chosen) * (K1 + 1) / (1 + K1 * (1 - B + B / average))
-    if len(chosen) < len(idf) and (len(hits) < limit or hits[-1][1] <= only_common):
-        hits = _ranked(scope, idf, by_rarity, average, limit, exclude, preview_chars)
+    hits: list = []
+    for share in (*SELECT_SHARES, None):
+        chosen = [t for t in by_rarity if share is None or frequencies[t] <= share * documents] or by_rarity[:1]
+        hits = _ranked(scope, idf, chosen, average, limit, exclude, preview_chars)
+        # A document holding none of the chosen terms scores at most this; if it could tie or
+        # beat the last hit, more terms must select.
+        unchosen = sum(idf[t] for t in idf if t not in chosen) * (K1 + 1) / (1 + K1 * (1 - B + B / average))
+        if len(chosen) == len(idf) or (len(hits) == limit and hits[-1][1] > unchosen):
+            break
     return hits
 
 
