@@ -4,17 +4,54 @@
 # Triggers on ai_search_documents keep the postings in step with the documents' tsvector, so every
 # write path (the bridge's bulk upserts, ORM updates and deletes, a tenant's cascade) is covered.
 # PostgreSQL only: SQLite (`make run`) keeps its FTS5 index (0009).
+#
+# With it, term frequency counts and the subject line weighs more (BM25F-style, tuned on the first
+# 250 public queries only): `terms` now keeps the subject's terms on their own first line (refilled
+# here), the tsvector marks them with weight A, and a posting's `tf` counts an A occurrence
+# twice (`THEN 2` below). Reversing leaves the two-line `terms` (a newline is a space to both
+# databases' parsers) and restores the unweighted tsvector.
 
 from django.db import migrations
 
 from pulse.core.db import PostgresOnlySQL
+
+BATCH = 1000
+
+
+def fill_terms(apps, schema_editor):
+    from ai.vectors.terms import keyword_text
+
+    SearchDocument = apps.get_model("ai", "SearchDocument")
+    last = 0
+    while batch := list(SearchDocument.objects.filter(pk__gt=last).order_by("pk")[:BATCH]):
+        for document in batch:
+            document.terms = keyword_text(document.text)
+        SearchDocument.objects.bulk_update(batch, ["terms"])
+        last = batch[-1].pk
+
+
+def _tsvector(expression: str) -> list[str]:
+    return [
+        "DROP INDEX IF EXISTS idx_search_documents_tsv",
+        "ALTER TABLE ai_search_documents DROP COLUMN tsv",
+        f"ALTER TABLE ai_search_documents ADD COLUMN tsv tsvector GENERATED ALWAYS AS ({expression}) STORED",
+        "CREATE INDEX idx_search_documents_tsv ON ai_search_documents USING GIN (tsv)",
+    ]
+
+
+WEIGHTED = (
+    "setweight(to_tsvector('english', split_part(terms, E'\\n', 1)), 'A') || "
+    "to_tsvector('english', CASE WHEN strpos(terms, E'\\n') > 0 THEN substr(terms, strpos(terms, E'\\n') + 1) "
+    "ELSE '' END)"
+)
 
 COLUMNS = "client_id, table_name, vector_type, lexeme, record_id, tf, doc_len"
 # A document's postings: its tsvector's lexemes, each with how often it occurs (positions) and
 # the document's length in distinct lexemes (what BM25's length norm reads).
 POSTINGS_OF = (
     "SELECT d.client_id, d.table_name, d.vector_type, u.lexeme, d.record_id, "
-    "least(coalesce(array_length(u.positions, 1), 1), 32767)::smallint, length(d.tsv) "
+    "least(coalesce((SELECT sum(CASE WHEN w = 'A' THEN 2 ELSE 1 END) FROM unnest(u.weights) w), 1), "
+    "32767)::smallint, length(d.tsv) "
     "FROM {rows} d, unnest(d.tsv) u"
 )
 # Delete by the old tsvector's own lexemes, so every delete is a primary-key probe (no second
@@ -31,6 +68,7 @@ CHANGED = (
 CHANGED_NEW = CHANGED.replace("SELECT o.*", "SELECT n.*")
 
 FORWARD = [
+    *_tsvector(WEIGHTED),
     "CREATE TABLE ai_search_postings ("
     " client_id bigint NOT NULL, table_name varchar(100) NOT NULL, vector_type varchar(50) NOT NULL,"
     " lexeme text NOT NULL, record_id bigint NOT NULL, tf smallint NOT NULL, doc_len integer NOT NULL,"
@@ -70,10 +108,14 @@ BACKWARD = [
     "DROP TRIGGER IF EXISTS ai_search_postings_insert ON ai_search_documents",
     "DROP FUNCTION IF EXISTS ai_search_postings_sync()",
     "DROP TABLE IF EXISTS ai_search_postings",
+    *_tsvector("to_tsvector('english', terms)"),
 ]
 
 
 class Migration(migrations.Migration):
     dependencies = [("ai", "0009_search_terms")]
 
-    operations = [PostgresOnlySQL(sql=FORWARD, reverse_sql=BACKWARD)]
+    operations = [
+        migrations.RunPython(fill_terms, migrations.RunPython.noop),
+        PostgresOnlySQL(sql=FORWARD, reverse_sql=BACKWARD),
+    ]

@@ -13,7 +13,8 @@ from ai.vectors import postings
 from ai.vectors.keyword import keyword_search, linked_records
 from ai.vectors.terms import keyword_text, query_terms
 
-# Every text names `groovy` (a common term: it scores, it does not select), half name `test`.
+# Every text names `groovy` (a common term: it scores, it does not select), most name `test`;
+# some repeat a word, in the subject line or below it.
 TEXTS = [
     "GROOVY-100: closure parameter inference in groovy",
     "GROOVY-100: follow-up test for the groovy closure fix",
@@ -22,6 +23,7 @@ TEXTS = [
     "GROOVY-200: MetaClassRegistryImpl leaks in groovy test runs",
     "Document groovy XmlSlurper namespaces test",
     "groovy closure closure closure test",
+    "Tidy the parser\nclosure closure in the groovy test parser parser",
     "Refactor groovy codenarc test errors",
     "groovy",
     "groovy test",
@@ -47,27 +49,27 @@ def _from_tsvectors(client) -> set[tuple]:
     """What the postings should be: the documents' tsvectors, unnested here independently."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT record_id, lexeme, cardinality(positions), length(tsv) "
-            "FROM ai_search_documents, unnest(tsv) WHERE client_id = %s",
+            "SELECT record_id, lexeme, weights, length(tsv) FROM ai_search_documents, unnest(tsv) WHERE client_id = %s",
             [client.pk],
         )
-        return set(cursor.fetchall())
+        # A subject-line occurrence (weight A) counts twice.
+        return {
+            (r, lexeme, sum(2 if w == "A" else 1 for w in weights), n) for r, lexeme, weights, n in cursor.fetchall()
+        }
 
 
 def _reference_bm25(client, query: str, exclude=()) -> list[tuple[int, float]]:
-    """BM25 (term presence, k1 1.2, b 0.75) over the tenant's documents, computed in Python."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT record_id, array(SELECT lexeme FROM unnest(tsv)) FROM ai_search_documents WHERE client_id = %s",
-            [client.pk],
-        )
-        documents = {record_id: set(lexemes) for record_id, lexemes in cursor.fetchall()}
+    """BM25 (k1 1.2, b 0.75; tf with subject occurrences counted twice, length in distinct
+    lexemes) over the tenant's documents, computed here in Python from their tsvectors."""
+    documents: dict[int, dict[str, int]] = {}
+    for record_id, lexeme, tf, _ in _from_tsvectors(client):
+        documents.setdefault(record_id, {})[lexeme] = tf
     lexemes = postings.query_lexemes(query_terms(query))
     average = sum(map(len, documents.values())) / len(documents)
     df = {t: sum(t in d for d in documents.values()) for t in lexemes}
     idf = {t: math.log(1 + (len(documents) - n + 0.5) / (n + 0.5)) for t, n in df.items() if n}
     scores = {
-        record_id: sum(idf.get(t, 0) for t in lexemes if t in d) * 2.2 / (1 + 1.2 * (0.25 + 0.75 * len(d) / average))
+        record_id: sum(idf[t] * d[t] * 2.2 / (d[t] + 1.2 * (0.25 + 0.75 * len(d) / average)) for t in idf if t in d)
         for record_id, d in documents.items()
         if record_id not in exclude and any(t in d for t in idf)
     }
@@ -121,7 +123,7 @@ def test_triggers_keep_the_postings_in_step_on_insert_update_upsert_and_delete(i
     _index(tenant_b, ["closure codenarc"])
     assert _postings(indexed) == _from_tsvectors(indexed) and len(_postings(indexed)) > 40
     SearchDocument.objects.filter(client=indexed, record_id=3).update(terms=keyword_text("zeppelin zeppelin"))
-    assert (3, "zeppelin", 2, 1) in _postings(indexed)
+    assert (3, "zeppelin", 4, 1) in _postings(indexed)  # twice in the subject line: tf 2, counted twice
     assert not {p for p in _postings(indexed) if p[0] == 3 and p[1] != "zeppelin"}
     SearchDocument.objects.filter(client=indexed, record_id=4).update(text="only the text changed")
     SearchDocument.objects.bulk_create(  # the bridge's upsert path
@@ -132,7 +134,7 @@ def test_triggers_keep_the_postings_in_step_on_insert_update_upsert_and_delete(i
     )
     SearchDocument.objects.filter(client=indexed, record_id__in=[2, 9]).delete()
     assert _postings(indexed) == _from_tsvectors(indexed)
-    assert {p[0] for p in _postings(indexed)} == {1, 3, 4, 5, 6, 7, 8, 10}
+    assert {p[0] for p in _postings(indexed)} == {1, 3, 4, 5, 6, 7, 8, 10, 11}
     assert _postings(tenant_b) == _from_tsvectors(tenant_b) != set()  # the other tenant's untouched
 
 
