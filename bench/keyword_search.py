@@ -8,8 +8,10 @@ embeddings: 20,000 commits, and `copies` times that, each copy its own record id
 labelled queries' texts through `keyword_search` (ai.vectors.postings) and, interleaved query by
 query, through the statements main used before (`gin_search` below: document frequencies by
 `count(*) FILTER (WHERE tsv @@ term)`, then a CASE per term on every document holding a
-selective term). Reports p50 / p95 of each and whether both return the same top `limit` (ids,
-scores, previews). Depth 50 is what hybrid search asks for.
+selective term). Reports p50 / p95 of each, and how much of the GIN engine's top 10 the postings
+engine also returns (not all: it scores term frequency and weights the subject line, where the
+GIN engine scored presence; tests/ai/test_keyword_postings.py checks it against BM25 computed
+in Python). Depth 50 is what hybrid search asks for.
 """
 
 import argparse
@@ -99,10 +101,9 @@ def gin_search(client, terms, limit, exclude, preview_chars=300):
         return [(int(r), float(s), p) for r, s, p in cursor.fetchall()]
 
 
-def _same(a: list, b: list) -> bool:
-    return [x[0] for x in a] == [x[0] for x in b] and all(
-        abs(x[1] - y[1]) < 1e-6 and x[2] == y[2] for x, y in zip(a, b, strict=True)
-    )
+def _overlap(a: list, b: list) -> float:
+    top = {x[0] for x in a[:10]}
+    return len(top & {x[0] for x in b[:10]}) / len(top) if top else 1.0
 
 
 def main() -> None:
@@ -119,14 +120,14 @@ def main() -> None:
     from ai.vectors.terms import query_terms
 
     queries = [json.loads(line)["query_text"] for line in QUERIES.read_text().splitlines()][: args.queries]
-    print(f"{'documents':>10}{'engine':>10}{'p50 ms':>9}{'p95 ms':>9}  same top {args.limit}")
+    print(f"{'documents':>10}{'engine':>10}{'p50 ms':>9}{'p95 ms':>9}  shared top 10")
     for copies in map(int, args.copies.split(",")):
         client = _tenant(copies)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE ai_search_postings")  # as autovacuum leaves it
         keyword_search(client=client, table_name="commits", query_text=queries[0], limit=args.limit)
         times: dict[str, list[float]] = {"gin": [], "postings": []}
-        same = 0
+        shared = []
         for text in queries:
             began = time.perf_counter()
             old = gin_search(client, query_terms(text), args.limit, [])
@@ -134,10 +135,10 @@ def main() -> None:
             began = time.perf_counter()
             new = keyword_search(client=client, table_name="commits", query_text=text, limit=args.limit)
             times["postings"].append((time.perf_counter() - began) * 1000)
-            same += _same(old, new)
+            shared.append(_overlap(old, new))
         for engine, samples in times.items():
             p50, p95 = percentiles(samples)
-            print(f"{20000 * copies:>10}{engine:>10}{p50:>9.1f}{p95:>9.1f}  {same}/{len(queries)}")
+            print(f"{20000 * copies:>10}{engine:>10}{p50:>9.1f}{p95:>9.1f}  {sum(shared) / len(shared):.2f}")
         ratio = percentiles(times["gin"])[0] / percentiles(times["postings"])[0]
         print(f"{'':>10}{'ratio':>10}{ratio:>9.1f}× (p50, gin / postings)", flush=True)
 
