@@ -6,8 +6,8 @@ index `ai_search_documents.terms` (`ai.vectors.terms`: identifiers split into pa
 whole, ticket keys as one term, stop words gone):
 
 - PostgreSQL: Okapi BM25 over the stored english tsvector of the terms, read from its inverted
-  index (`ai.vectors.postings`, table `ai_search_postings`, kept current by triggers). Term
-  frequency is taken as presence (commit messages and issue titles rarely repeat a term).
+  index (`ai.vectors.postings`, table `ai_search_postings`, kept current by triggers), with term
+  frequency counted and the subject line's terms weighing double.
 - SQLite (`make run`): an FTS5 table over the same terms (porter stemmer), ranked by FTS5's own
   bm25(); its corpus statistics span every tenant's documents in the file, which only shifts
   scores, never what a tenant can see (the join scopes the rows).
