@@ -50,7 +50,8 @@ def _corpus_stats(client: Client, table_name: str, vector_type: str) -> tuple[in
             )
             count, avg = cursor.fetchone()
         stats = (int(count), float(avg) or 1.0)
-        cache.set(key, stats, STATS_SECONDS)
+        if count:  # an empty table is not remembered: its first records may be minutes away
+            cache.set(key, stats, STATS_SECONDS)
     return stats
 
 

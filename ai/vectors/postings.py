@@ -84,8 +84,9 @@ def document_frequencies(scope: list, lexemes: list[str]) -> dict[str, tuple[int
                 [*scope, missing],
             )
             counted = {lexeme: (int(df), int(max_tf)) for lexeme, df, max_tf in cursor.fetchall()}
-        known.update({lexeme: counted.get(lexeme, (0, 0)) for lexeme in missing})
-    return {lexeme: known[lexeme] for lexeme in lexemes}
+        # An absent lexeme is not remembered: a record naming it may be stored the next second.
+        known.update(counted)
+    return {lexeme: known.get(lexeme, (0, 0)) for lexeme in lexemes}
 
 
 def _ranked_sql(average: float) -> str:
@@ -132,6 +133,8 @@ def postings_search(
 ):
     """(record id, BM25 score, preview), best first: the exact BM25 top `limit` of the scope."""
     documents, average = corpus
+    if limit < 1:
+        return []
     scope = [client.pk, table_name, vector_type]
     lexemes = query_lexemes(terms) if documents else []
     frequencies = {t: counts for t, counts in document_frequencies(scope, lexemes).items() if counts[0]}

@@ -168,3 +168,12 @@ def test_the_migration_fills_existing_documents_and_reverses(tenant_a):
         == _from_tsvectors(tenant_a)
         == expected | {p for p in _from_tsvectors(tenant_a) if p[0] == 50}
     )
+
+
+def test_a_term_first_stored_after_a_search_for_it_is_found_at_once(tenant_a):
+    assert keyword_search(client=tenant_a, table_name="commits", query_text="zeppelin closure") == []
+    _index(tenant_a, ["Fix the closure cache", "Tidy the docs"])
+    assert [h[0] for h in keyword_search(client=tenant_a, table_name="commits", query_text="zeppelin closure")] == [1]
+    _index(tenant_a, ["Zeppelin support"], start=3)
+    hits = keyword_search(client=tenant_a, table_name="commits", query_text="zeppelin closure")
+    assert [h[0] for h in hits][:1] == [3]  # not hidden by a remembered "no such term"
