@@ -165,18 +165,14 @@ def postings_linked(
     scope = [client.pk, table_name, vector_type]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT k, u.lexeme FROM unnest(%s::text[], %s::text[]) AS q(k, term), "
-            "unnest(to_tsvector('english', q.term)) u",
-            [keys, [ticket_term(key) for key in keys]],
-        )
-        key_of = dict((lexeme, key) for key, lexeme in cursor.fetchall())
-        cursor.execute(
-            "WITH named AS (SELECT p.record_id, array_agg(p.lexeme) AS lexemes, min(p.doc_len) AS doc_len "  # noqa: S608
-            f"FROM ai_search_postings p WHERE {_SCOPE} AND p.lexeme = ANY(%s) "
-            "AND NOT (p.record_id = ANY(%s::bigint[])) GROUP BY p.record_id "
+            "WITH wanted(k, lexeme) AS (SELECT q.k, u.lexeme FROM unnest(%s::text[], %s::text[]) AS q(k, term), "  # noqa: S608
+            "unnest(to_tsvector('english', q.term)) u), "
+            "named AS (SELECT p.record_id, array_agg(wanted.k) AS keys, min(p.doc_len) AS doc_len "
+            f"FROM wanted JOIN ai_search_postings p ON {_SCOPE} AND p.lexeme = wanted.lexeme "
+            "WHERE NOT (p.record_id = ANY(%s::bigint[])) GROUP BY p.record_id "
             "ORDER BY count(*) DESC, min(p.doc_len), p.record_id LIMIT %s) "
-            f"SELECT n.record_id, n.lexemes, {_PREVIEW.format(record='n')} FROM named n "
-            "ORDER BY cardinality(n.lexemes) DESC, n.doc_len, n.record_id",
-            [*scope, list(key_of), exclude, limit, preview_chars, *scope],
+            f"SELECT n.record_id, n.keys, {_PREVIEW.format(record='n')} FROM named n "
+            "ORDER BY cardinality(n.keys) DESC, n.doc_len, n.record_id",
+            [keys, [ticket_term(key) for key in keys], *scope, exclude, limit, preview_chars, *scope],
         )
-        return [(int(r), {key_of[x] for x in lexemes}, preview) for r, lexemes, preview in cursor.fetchall()]
+        return [(int(r), set(named), preview) for r, named, preview in cursor.fetchall()]
