@@ -257,10 +257,12 @@ class PgVectorEmbedding(TenantOwnedModel):
 
 class SearchDocument(TenantOwnedModel):
     """The text a vector was made from, for keyword and hybrid search. Written with the bridge row.
-    On PostgreSQL a migration adds a stored, generated `tsv` column (english tsvector) with a GIN
-    index; the ORM never reads it, `ai.keyword_search` queries it with SQL. `terms` is the text's
-    code-aware keyword text (`ai.vectors.terms`): the tsvector is made from it, and on SQLite an
-    FTS5 table (`ai_search_fts`, kept current by triggers) indexes it."""
+    On PostgreSQL a migration adds a stored, generated `tsv` column (english tsvector, the subject
+    line's terms weighted A) with a GIN index, and triggers keep its inverted index
+    `ai_search_postings` (one row per document and lexeme) current; the ORM reads neither, keyword
+    search queries them with SQL (`ai.vectors.postings`). `terms` is the text's code-aware keyword
+    text (`ai.vectors.terms`): the tsvector is made from it, and on SQLite an FTS5 table
+    (`ai_search_fts`, kept current by triggers) indexes it."""
 
     table_name = models.CharField(max_length=100)
     record_id = models.BigIntegerField()

@@ -6,7 +6,9 @@ Run bench/retrieval.py first (it imports the commits). For each of the first `--
 this fetches Pulse's own vector and keyword candidate lists once (depth 50, the query's commit
 excluded), then grid-searches the fusion weights and the link-graph parameters with the same
 functions hybrid search uses (ai.vectors.fusion), and prints Recall@10 / MRR per setting, best
-first. The other queries are never read here: bench/retrieval.py reports on them.
+first. `--presence` scores the keyword side as before the postings engine (a term's presence,
+no subject weight) instead, to compare the two scorings on the same candidates. The other queries
+are never read here: bench/retrieval.py reports on them.
 """
 
 import argparse
@@ -62,8 +64,14 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/pulse_retrieval")
     parser.add_argument("--store", default="pgvector", choices=["pgvector", "qdrant"])
     parser.add_argument("--tune", type=int, default=250)
+    parser.add_argument("--presence", action="store_true", help="keyword side: term presence, no subject weight")
     args = parser.parse_args()
     setup_django(database_url=args.database_url, vector_store=args.store)
+    if args.presence:
+        from ai.vectors import postings
+
+        scored = postings._term_score
+        postings._term_score = lambda idf, tf, doc_len, average: scored(idf, "1", doc_len, average)
     from ai.models import SearchDocument
     from ai.vectors.terms import ticket_keys
     from etl.models import Commit
@@ -77,7 +85,8 @@ def main() -> None:
         for key in keys[record_id]:
             naming.setdefault(key, []).append(record_id)
     rows = _candidates(client, queries, ids)
-    print(f"tuning on the first {args.tune} queries ({len(rows)} answerable)")
+    scoring = "term presence" if args.presence else "tf, subject line counted twice"
+    print(f"tuning on the first {args.tune} queries ({len(rows)} answerable); keyword scoring: {scoring}")
     results = []
     for weight, anchors, share in itertools.product(
         [0.0, 0.5, 0.6, 0.7, 0.8, 1.0], [0, 1, 2, 3, 4, 5, 7, 10], [0.8, 0.9, 1.0]

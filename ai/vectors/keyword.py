@@ -5,25 +5,23 @@ ticket keys and rare words matter there, and a small sentence model blurs them. 
 index `ai_search_documents.terms` (`ai.vectors.terms`: identifiers split into parts and kept
 whole, ticket keys as one term, stop words gone):
 
-- PostgreSQL: Okapi BM25 over the stored english tsvector of the terms: each query term's
-  document frequency counted through the GIN index, the document length from the tsvector. Term
-  frequency is taken as presence (commit messages and issue titles rarely repeat a term), which
-  keeps the whole ranking in one indexed SQL statement.
+- PostgreSQL: Okapi BM25 over the stored english tsvector of the terms, read from its inverted
+  index (`ai.vectors.postings`, table `ai_search_postings`, kept current by triggers), with term
+  frequency counted and the subject line's terms weighing double.
 - SQLite (`make run`): an FTS5 table over the same terms (porter stemmer), ranked by FTS5's own
   bm25(); its corpus statistics span every tenant's documents in the file, which only shifts
   scores, never what a tenant can see (the join scopes the rows).
 """
 
-import math
-
 from django.core.cache import cache
 from django.db import connection
 
+from ai.models import SearchDocument
 from ai.providers.errors import AIError
-from ai.vectors.terms import query_terms
+from ai.vectors.postings import postings_linked, postings_search
+from ai.vectors.terms import query_terms, ticket_keys, ticket_term
 from pulse.core.models import Client
 
-K1, B = 1.2, 0.75
 STATS_SECONDS = 300
 
 
@@ -52,62 +50,9 @@ def _corpus_stats(client: Client, table_name: str, vector_type: str) -> tuple[in
             )
             count, avg = cursor.fetchone()
         stats = (int(count), float(avg) or 1.0)
-        cache.set(key, stats, STATS_SECONDS)
+        if count:  # an empty table is not remembered: its first records may be minutes away
+            cache.set(key, stats, STATS_SECONDS)
     return stats
-
-
-_TERMS_SQL = "SELECT DISTINCT plainto_tsquery('simple', lexeme)::text FROM unnest(to_tsvector('english', %s))"
-_SCOPE = "client_id = %s AND table_name = %s AND vector_type = %s"
-COMMON_SHARE = 0.5  # a term in more than this share of documents only scores, it does not select
-
-
-def _lexemes(terms: list[str]) -> list[str]:
-    """The terms' english lexemes (stemmed) as single-term tsqueries."""
-    with connection.cursor() as cursor:
-        cursor.execute(_TERMS_SQL, [" ".join(terms)])
-        return sorted(row[0] for row in cursor.fetchall() if row[0])
-
-
-def _postgres_search(client, table_name, terms, limit, vector_type, exclude, preview_chars):
-    """Two statements: the terms' document frequencies (through the GIN index), then the scores
-    of the documents holding a selective term. Written so that the plan does not depend on fresh
-    table statistics: a correlated per-term count first tried here ran for minutes on a freshly
-    loaded table."""
-    documents, average = _corpus_stats(client, table_name, vector_type)
-    lexemes = _lexemes(terms) if documents else []
-    if not lexemes:
-        return []
-    scope = [client.pk, table_name, vector_type]
-    any_term = " || ".join(["%s::tsquery"] * len(lexemes))
-    counts = ", ".join(["count(*) FILTER (WHERE tsv @@ %s::tsquery)"] * len(lexemes))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {counts} FROM ai_search_documents WHERE {_SCOPE} AND tsv @@ ({any_term})",  # noqa: S608
-            [*lexemes, *scope, *lexemes],
-        )
-        frequencies = cursor.fetchone()
-        idf = [math.log(1 + (documents - df + 0.5) / (df + 0.5)) for df in frequencies]
-        # A term in most documents (`groovy` in every path) adds almost nothing to a score but
-        # would make the statement visit every document: it scores, it does not select.
-        selective = [t for t, df in zip(lexemes, frequencies, strict=True) if df <= COMMON_SHARE * documents]
-        selective = selective or lexemes
-        select = " || ".join(["%s::tsquery"] * len(selective))
-        # Term frequency as presence: sum the idf of the terms a document has, then BM25's length norm.
-        matched = " + ".join(["CASE WHEN tsv @@ %s::tsquery THEN %s ELSE 0 END"] * len(lexemes))
-        cursor.execute(
-            f"SELECT record_id, ({matched}) * %s / (1 + %s * (1 - %s + %s * length(tsv) / %s)) AS score, "  # noqa: S608
-            f"left(text, %s) FROM ai_search_documents WHERE {_SCOPE} AND tsv @@ ({select}) "
-            "AND NOT (record_id = ANY(%s::bigint[])) ORDER BY score DESC, record_id LIMIT %s",
-            [
-                *[value for term, weight in zip(lexemes, idf, strict=True) for value in (term, weight)],
-                *(K1 + 1, K1, B, B, average, preview_chars),
-                *scope,
-                *selective,
-                list(exclude),
-                limit,
-            ],
-        )
-        return [(int(record_id), float(score), preview) for record_id, score, preview in cursor.fetchall()]
 
 
 def _sqlite_search(client, table_name, terms, limit, vector_type, exclude, preview_chars):
@@ -142,5 +87,40 @@ def keyword_search(
     terms = query_terms(query_text)
     if not terms:
         return []
-    search = _postgres_search if connection.vendor == "postgresql" else _sqlite_search
-    return search(client, table_name, terms, limit, vector_type, list(exclude_record_ids or []), preview_chars)
+    exclude = list(exclude_record_ids or [])
+    if connection.vendor == "postgresql":
+        corpus = _corpus_stats(client, table_name, vector_type)
+        return postings_search(client, table_name, terms, limit, vector_type, exclude, preview_chars, corpus)
+    return _sqlite_search(client, table_name, terms, limit, vector_type, exclude, preview_chars)
+
+
+def _sqlite_linked(client, table_name, vector_type, keys, exclude, limit, preview_chars):
+    hits = _sqlite_search(client, table_name, [ticket_term(k) for k in keys], limit, vector_type, exclude, 0)
+    texts = dict(
+        SearchDocument.objects.for_client(client)
+        .filter(table_name=table_name, vector_type=vector_type, record_id__in=[h[0] for h in hits])
+        .values_list("record_id", "text")
+    )
+    wanted = set(keys)
+    return [(r, ticket_keys(texts[r]) & wanted, texts[r][:preview_chars]) for r, _, _ in hits if r in texts]
+
+
+def linked_records(
+    *,
+    client: Client,
+    table_name: str,
+    keys: list[str],
+    limit: int,
+    vector_type: str = "content",
+    exclude_record_ids: list[int] | None = None,
+    preview_chars: int = 300,
+) -> list[tuple[int, set[str], str]]:
+    """(record id, which of `keys` it names, preview) for up to `limit` records of the tenant
+    naming any of the work-item keys (`GROOVY-11542`): the link graph's look-up."""
+    if not keyword_available():
+        raise KeywordSearchUnavailableError("Keyword and hybrid search need PostgreSQL or SQLite (FTS5).")
+    keys, exclude = sorted(set(keys)), list(exclude_record_ids or [])
+    if not keys:
+        return []
+    linked = postings_linked if connection.vendor == "postgresql" else _sqlite_linked
+    return linked(client, table_name, vector_type, keys, exclude, limit, preview_chars)

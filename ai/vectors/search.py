@@ -13,7 +13,7 @@ from ai.models import SearchDocument
 from ai.vectors.bridge import collection_for
 from ai.vectors.embedding import embed_texts, embedding_provider
 from ai.vectors.fusion import LINK_ANCHORS, link_boost, ranked_hits, weighted_fusion
-from ai.vectors.keyword import keyword_search
+from ai.vectors.keyword import keyword_search, linked_records
 from ai.vectors.sources import VectorSource, filterable_fields, vector_source
 from ai.vectors.stores import get_vector_store
 from ai.vectors.stores.base import SearchHit
@@ -151,6 +151,28 @@ def _keys_of(client: Client, sources: list[VectorSource], items) -> dict[tuple[s
     return out
 
 
+def _linked_hits(client, sources, keys, exclude) -> tuple[list[SearchHit], dict]:
+    """Records naming any of the work-item keys, and {key: the (table, record id)s naming it}."""
+    hits, naming = [], {}
+    for source in sources:
+        for record_id, named, preview in linked_records(
+            client=client,
+            table_name=source.table_name,
+            keys=keys,
+            limit=LINK_DEPTH,
+            vector_type=source.vector_type,
+            exclude_record_ids=exclude,
+        ):
+            hits.append(
+                SearchHit(
+                    record_id=record_id, table_name=source.table_name, score=0.0, payload={"content_preview": preview}
+                )
+            )
+            for key in named:
+                naming.setdefault(key, []).append((source.table_name, record_id))
+    return hits, naming
+
+
 def _hybrid(client, sources, vector_hits, keyword_hits, limit, exclude, filters) -> list[SearchHit]:
     """Weighted fusion, then the link graph: records naming the same work item as the best hits."""
 
@@ -162,13 +184,10 @@ def _hybrid(client, sources, vector_hits, keyword_hits, limit, exclude, filters)
     anchors = sorted(fused, key=fused.get, reverse=True)[:LINK_ANCHORS]
     anchor_keys = _keys_of(client, sources, anchors)
     wanted = sorted(set().union(*anchor_keys.values())) if anchor_keys else []
-    linked_hits = _keyword_hits(client, " ".join(wanted), sources, LINK_DEPTH, exclude) if wanted else []
-    linked_hits = _filtered(client, linked_hits, sources, filters)
-    payloads |= {key(h): h.payload for h in linked_hits if key(h) not in payloads}
-    linked: dict[str, list] = {}
-    for item, keys in _keys_of(client, sources, [key(h) for h in linked_hits]).items():
-        for ticket in keys & set(wanted):
-            linked.setdefault(ticket, []).append(item)
+    linked_hits, naming = _linked_hits(client, sources, wanted, exclude) if wanted else ([], {})
+    kept = {key(h) for h in _filtered(client, linked_hits, sources, filters)}
+    payloads |= {key(h): h.payload for h in linked_hits if key(h) in kept and key(h) not in payloads}
+    linked = {ticket: [item for item in items if item in kept] for ticket, items in naming.items()}
     return ranked_hits(link_boost(fused, anchor_keys, linked), payloads, limit)
 
 

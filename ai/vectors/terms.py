@@ -80,8 +80,12 @@ def keyword_terms(text: str) -> list[str]:
 
 
 def keyword_text(text: str) -> str:
-    """The terms as one space-separated string: what the database indexes (and stems)."""
-    return " ".join(keyword_terms(text))
+    """What the database indexes (and stems): the subject line's terms, then on a second line
+    the terms of the rest. PostgreSQL weights the first line above the rest (migration 0010,
+    `ai.vectors.postings`); to SQLite's FTS5 a newline is a space."""
+    subject, _, rest = (text or "").strip().partition("\n")
+    rest_terms = " ".join(keyword_terms(rest))
+    return " ".join(keyword_terms(subject)) + (f"\n{rest_terms}" if rest_terms else "")
 
 
 def query_terms(text: str) -> list[str]:

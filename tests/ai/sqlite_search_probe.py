@@ -20,7 +20,7 @@ from django.db import connection  # noqa: E402
 
 from ai.models import SearchDocument  # noqa: E402
 from ai.vectors.bridge import RecordText, vectors_store_records  # noqa: E402
-from ai.vectors.keyword import keyword_search  # noqa: E402
+from ai.vectors.keyword import keyword_search, linked_records  # noqa: E402
 from ai.vectors.search import vectors_search  # noqa: E402
 from tests.ai.factories import local_embedding  # noqa: E402
 from tests.etl.factories import make_commits  # noqa: E402
@@ -65,6 +65,16 @@ print(
                 h[0] == other[0].pk
                 for h in keyword_search(client=tenant_b, table_name="commits", query_text="MetaClassRegistryImpl")
             ],
+            "linked": sorted(
+                (index[r], sorted(keys))
+                for r, keys, _ in linked_records(
+                    client=tenant_a,
+                    table_name="commits",
+                    keys=["GROOVY-11542"],
+                    limit=10,
+                    exclude_record_ids=[commits[2].pk],
+                )
+            ),
             "default": ranked(vectors_search(client=tenant_a, query_text="codenarc errors", table_names=["commits"])),
         }
     )

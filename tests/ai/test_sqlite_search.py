@@ -42,4 +42,5 @@ def test_keyword_and_default_hybrid_search_on_sqlite(tmp_path):
     assert found["edited"] == [5]  # the update trigger re-indexed the edited terms
     assert found["deleted"] == []  # the delete trigger removed the document from the index
     assert found["tenant_b"] == [True]  # tenant B sees only its own record
+    assert found["linked"] == [[0, ["GROOVY-11542"]]]  # the link look-up, tenant-scoped, with exclude
     assert found["default"][0] == 4  # the default mode (hybrid) works on SQLite

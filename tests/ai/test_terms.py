@@ -1,6 +1,6 @@
 """The code-aware keyword text that keyword search indexes and queries with."""
 
-from ai.vectors.terms import keyword_terms, query_terms, ticket_keys
+from ai.vectors.terms import keyword_terms, keyword_text, query_terms, ticket_keys
 
 
 def test_identifiers_are_split_into_parts_and_kept_whole():
@@ -35,3 +35,11 @@ def test_a_query_has_distinct_terms_and_ignores_noise():
     assert query_terms("the of and") == []
     assert query_terms("a" * 80) == []  # a long run of characters is noise, not a term
     assert query_terms('"NEAR" OR AND*') == ["near"]  # letters and digits only: no FTS syntax
+
+
+def test_the_keyword_text_keeps_the_subject_line_first_and_apart():
+    text = "Fix the JsonSlurper parser\n\nIt failed on NaN.\nFiles: src/main/JsonSlurper.java"
+    subject, rest = keyword_text(text).split("\n")
+    assert subject.split() == ["fix", "json", "slurper", "jsonslurper", "parser"]
+    assert {"failed", "nan", "src", "main", "jsonslurper"} <= set(rest.split())
+    assert keyword_text("  One line only  ") == "one line"
