@@ -39,7 +39,10 @@ def keyword_available() -> bool:
 def _corpus_stats(client: Client, table_name: str, vector_type: str) -> tuple[int, float]:
     """Documents and average length (lexemes) of a tenant's table; cached for a few minutes, as
     BM25 needs them only roughly."""
-    key = f"ai:kw-stats:{client.pk}:{table_name}:{vector_type}"
+    # The database's name too: the cache (a folder under var/ by default) can outlive and be shared
+    # by several databases whose tenants reuse the same ids (the benchmarks' did, and a flask
+    # tenant's statistics were read for a groovy tenant's ranking).
+    key = f"ai:kw-stats:{connection.settings_dict['NAME']}:{client.pk}:{table_name}:{vector_type}"
     stats = cache.get(key)
     if stats is None:
         with connection.cursor() as cursor:
