@@ -18,6 +18,8 @@ from pulse.core.db import PostgresOnlySQL
 BATCH = 1000
 
 
+# 0009's function, copied: a migration keeps its own code, so later edits elsewhere cannot change
+# what it does on a database that has not run it yet.
 def fill_terms(apps, schema_editor):
     from ai.vectors.terms import keyword_text
 

@@ -8,6 +8,7 @@ from ai.providers import embedding_client
 from ai.providers import embedding_wire as wire
 from ai.providers.embedding_server import load_default_model, make_server
 from ai.providers.errors import ProviderError
+from pulse.core.serving import serve_until_stopped
 
 
 def _interrupt(signum, frame):
@@ -49,12 +50,7 @@ class Command(BaseCommand):
         self.stdout.write(f"embedding server listening at {where}", ending="\n")
         self.stdout.flush()
         signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly: the socket file goes with the server
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.server_close()
+        serve_until_stopped(server)
 
     def ping(self, value: str) -> None:
         with self.settings_for(value):

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from ai.vectors.stores.local_server import make_server
+from pulse.core.serving import serve_until_stopped
 
 
 class Command(BaseCommand):
@@ -26,9 +27,4 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot listen on {host}:{port}: {exc}") from None
         self.stdout.write(f"vector store {settings.QDRANT_PATH} served at http://{host}:{port}")
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.server_close()
+        serve_until_stopped(server)
