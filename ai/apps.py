@@ -8,6 +8,7 @@ class AiConfig(AppConfig):
 
     def ready(self) -> None:
         from ai.execution.validation import validate_ai_integration
+        from ai.execution.warm import embedding_server_ready
         from ai.vectors.stores import readiness_check
         from ai.vectors.watch import backfill_metrics
         from pulse.core.health import register_check
@@ -15,6 +16,7 @@ class AiConfig(AppConfig):
         from pulse.core.services import register_integration_validator
 
         register_check("vector_store", readiness_check)
+        register_check("embedding_server", embedding_server_ready)
         register_scrape_collector(backfill_metrics)
         register_integration_validator(validate_ai_integration)
         _warm_local_model_at_start()

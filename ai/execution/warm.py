@@ -8,9 +8,12 @@ PULSE_WARM_LOCAL_MODEL asks for it.
 import logging
 import threading
 
+from django.conf import settings
 from django.db import close_old_connections
 
+from ai.providers import embedding_client
 from ai.providers.local import DEFAULT_MODEL, default_backend, load_model, resolve_model_path, uses_server
+from pulse.core.health import CheckNotUsed
 from pulse.core.models import Integration
 
 logger = logging.getLogger(__name__)
@@ -36,3 +39,13 @@ def warm_in_background() -> threading.Thread:
     thread = threading.Thread(target=warm, name="pulse-model-warm", daemon=True)
     thread.start()
     return thread
+
+
+def embedding_server_ready() -> str:
+    """/readyz: the embedding server answers and holds its default model (no cold load hides
+    behind a ready web process). Left out where PULSE_EMBEDDING_SERVER is unset."""
+    if not embedding_client.settings_address():
+        raise CheckNotUsed
+    model = {"model": DEFAULT_MODEL, "model_path": "", "backend": ""}  # the server's own default
+    answer, _ = embedding_client.call({"op": "warm", **model}, timeout=settings.READINESS_TIMEOUT_SECONDS)
+    return "default model was cold, loaded now" if answer.get("cold") else "default model loaded"

@@ -236,3 +236,18 @@ def test_tcp_needs_the_shared_token(tmp_path, settings):
     finally:
         _stop(proc)
         embedding_client._drop(wire.parse_address(f"tcp://127.0.0.1:{port}"))
+
+
+@pytest.mark.django_db
+def test_readyz_probes_the_embedding_server_when_one_is_configured(server, client, settings, tmp_path):
+    settings.READINESS_TIMEOUT_SECONDS = 2
+    settings.PULSE_EMBEDDING_SERVER = f"unix://{server}"
+    ready = client.get("/readyz")
+    settings.PULSE_EMBEDDING_SERVER = f"unix://{tmp_path / 'nobody.sock'}"
+    down = client.get("/readyz")
+    settings.PULSE_EMBEDDING_SERVER = ""
+    unused = client.get("/readyz")
+
+    assert ready.status_code == 200 and ready.json()["checks"]["embedding_server"]["status"] == "ok"
+    assert down.status_code == 503 and down.json()["checks"]["embedding_server"]["status"] == "error"
+    assert unused.status_code == 200 and "embedding_server" not in unused.json()["checks"]
