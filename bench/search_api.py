@@ -75,6 +75,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--modes", default="hybrid,vector")
     parser.add_argument("--backend", default="torch", choices=["torch", "onnx", "onnx-int8"])
+    parser.add_argument("--embedding-server", action="store_true", help="workers embed through serve_embeddings")
     args = parser.parse_args()
     var_dir = setup_django(database_url=args.database_url, vector_store="pgvector")
     client, _ = local_tenant("retrieval-pgvector", "retrieval bench")
@@ -92,6 +93,7 @@ def main() -> None:
         "PULSE_VAR_DIR": var_dir,
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    embedder = _embedding_server(env, Path(var_dir) / f"bench-emb-{port}.sock") if args.embedding_server else None
     server = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
         [sys.executable, "-m", "gunicorn", "pulse.wsgi:application", "-c", "python:pulse.gunicorn_conf",
          "--bind", f"127.0.0.1:{port}"],
@@ -102,10 +104,8 @@ def main() -> None:
         time.sleep(5)
         _run(url, token, texts, args.workers * 2, args.workers * 4, "vector")  # every worker has loaded its model
         time.sleep(2)
-        print(
-            f"gunicorn {args.workers} workers, local runtime {args.backend}, 1 intra-op thread, pgvector, "
-            "20,000 commits"
-        )
+        where = "the embedding server" if embedder else "each worker"
+        print(f"gunicorn {args.workers} workers, {args.backend} in {where}, 1 intra-op thread, pgvector, 20k commits")
         print(f"{'mode':<8}{'clients':>8}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}")
         for mode in args.modes.split(","):
             for clients in (int(c) for c in args.clients.split(",")):
@@ -119,10 +119,29 @@ def main() -> None:
             f"RSS: master {_rss_mb(server.pid):.0f} MB, workers "
             + ", ".join(f"{_rss_mb(w):.0f}" for w in workers)
             + f" MB (sum {_rss_mb(server.pid) + sum(_rss_mb(w) for w in workers):.0f} MB)"
+            + (f"; embedding server {_rss_mb(embedder.pid):.0f} MB" if embedder else "")
         )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, embedder):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
+
+
+def _embedding_server(env: dict, path: Path) -> subprocess.Popen:
+    """`serve_embeddings` on a unix socket, once it listens; `env` then points the workers at it."""
+    log = path.with_suffix(".log")
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+        [sys.executable, "manage.py", "serve_embeddings", "--address", f"unix://{path}"],
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 300
+    while "listening" not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the embedding server did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.2)
+    env["PULSE_EMBEDDING_SERVER"] = f"unix://{path}"
+    return process
 
 
 if __name__ == "__main__":
