@@ -297,6 +297,8 @@ PULSE_LOCAL_THREADS = env.int("PULSE_LOCAL_THREADS", default=1)
 PULSE_EMBEDDING_SERVER = env("PULSE_EMBEDDING_SERVER", default="")
 PULSE_EMBEDDING_SERVER_TOKEN = env("PULSE_EMBEDDING_SERVER_TOKEN", default="")
 PULSE_EMBEDDING_SERVER_MAX_BYTES = env.int("PULSE_EMBEDDING_SERVER_MAX_BYTES", default=8 * 1024 * 1024)
+# Where serve_embeddings listens when no address is given (and where `make run` starts it).
+PULSE_EMBEDDING_SOCKET = VAR_DIR / "embeddings.sock"
 
 # Search by meaning hides results less similar than this (cosine): an unrelated question gets "nothing
 # close" rather than the least bad records. 0.25 keeps MiniLM's related hits (0.3 and up) and drops noise.

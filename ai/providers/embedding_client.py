@@ -28,14 +28,16 @@ def settings_address() -> str:
     return getattr(settings, "PULSE_EMBEDDING_SERVER", "")
 
 
-def _limits() -> tuple[str, int, int]:
+def _token() -> str:
     from django.conf import settings
 
-    return (
-        getattr(settings, "PULSE_EMBEDDING_SERVER_TOKEN", ""),
-        int(getattr(settings, "PULSE_EMBEDDING_SERVER_MAX_BYTES", wire.DEFAULT_MAX_BODY_BYTES)),
-        wire.DEFAULT_MAX_TEXTS,
-    )
+    return getattr(settings, "PULSE_EMBEDDING_SERVER_TOKEN", "")
+
+
+def _max_bytes() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "PULSE_EMBEDDING_SERVER_MAX_BYTES", wire.DEFAULT_MAX_BODY_BYTES))
 
 
 def _connection(address: wire.Address, timeout: float) -> tuple[socket.socket, bool]:
@@ -108,8 +110,7 @@ def call(header: dict, body: bytes = b"", *, timeout: float) -> tuple[dict, byte
         address = wire.parse_address(settings_address())
     except ValueError as exc:
         raise PermanentProviderError(f"sentence_transformers: PULSE_EMBEDDING_SERVER: {exc}") from None
-    token, _, _ = _limits()
-    answer, payload = _exchange(address, {**header, "token": token}, body, timeout)
+    answer, payload = _exchange(address, {**header, "token": _token()}, body, timeout)
     if not answer.get("ok"):
         error = PermanentProviderError if answer.get("permanent") else TransientProviderError
         raise error(f"sentence_transformers (embedding server): {answer.get('error', 'failed')}")
@@ -119,7 +120,7 @@ def call(header: dict, body: bytes = b"", *, timeout: float) -> tuple[dict, byte
 def chunks(texts: list[str]) -> list[tuple[list[int], bytes]]:
     """The texts packed into requests under the server's size limits; a single text over the byte
     limit is a permanent error naming the limit (the server would refuse it)."""
-    _, max_bytes, max_texts = _limits()
+    max_bytes, max_texts = _max_bytes(), wire.DEFAULT_MAX_TEXTS
     lengths, body = wire.pack_texts(texts)
     out, start, offset = [], 0, 0
     size = 0

@@ -19,7 +19,7 @@ from sqlglot import exp
 from ai.execution.budgets import BudgetExceededError
 from ai.execution.calls import execute_generation
 from ai.providers.errors import AIError
-from analytics.qa.generative import JSON_PROVIDERS
+from analytics.qa.generative import params_for
 from analytics.sql.execute import ExecutionError, Result, run_query
 from analytics.sql.guard import GuardError
 from analytics.sql.layer import VIEWS_BY_NAME, describe
@@ -113,10 +113,7 @@ def sql_of(reply: str) -> str | None:
 
 
 def _params(provider: str) -> dict:
-    params: dict = {"max_tokens": 500, "temperature": 0}
-    if provider in JSON_PROVIDERS:
-        params["response_format"] = {"type": "json_object"}
-    return params
+    return {**params_for(provider), "max_tokens": 500}  # a query needs more room than an answer
 
 
 def generate(

@@ -198,10 +198,9 @@ def _commit_files_select(dialect: str, table: str, tenant: str) -> str:
     )
 
 
-def schema_of(view_names: list[str] | None = None) -> dict[str, dict[str, str]]:
+def schema_of() -> dict[str, dict[str, str]]:
     """{view: {column: type}}: what sqlglot's qualify checks columns against."""
-    chosen = [VIEWS_BY_NAME[n] for n in view_names] if view_names else VIEWS
-    return {v.name: {c.name: c.type for c in v.columns} for v in chosen}
+    return {v.name: {c.name: c.type for c in v.columns} for v in VIEWS}
 
 
 def describe(view_names: list[str] | None = None) -> str:

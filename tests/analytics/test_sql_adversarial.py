@@ -10,7 +10,7 @@ import pytest
 from analytics.sql.execute import Caps, ExecutionError, run_query
 from analytics.sql.guard import GuardError
 from etl.models import Commit, PullRequest, Repository
-from tests.analytics.sql_data import MARK, records
+from tests.analytics.sql_data import MARK
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CAPS = Caps(rows=50, bytes=20_000, timeout_ms=500)
@@ -93,13 +93,6 @@ ALLOWED = [
 ]
 
 
-@pytest.fixture
-def tenants(tenant_a, tenant_b):
-    records(tenant_a, mark="A", commits=4, repository="acme/a")
-    records(tenant_b, mark=MARK, commits=6, repository="acme/b")
-    return tenant_a, tenant_b
-
-
 def _counts():
     return Commit.objects.count(), PullRequest.objects.count(), Repository.objects.count()
 
@@ -108,8 +101,8 @@ def test_the_set_is_large_enough():
     assert len(FORBIDDEN) + len(ALLOWED) >= 40
 
 
-def test_no_write_no_foreign_row_no_forbidden_function(tenants):
-    a, _ = tenants
+def test_no_write_no_foreign_row_no_forbidden_function(two_tenants):
+    a, _ = two_tenants
     before = _counts()
     refused_by_guard, answered, stopped = 0, 0, 0
     for sql in FORBIDDEN:
@@ -133,22 +126,22 @@ def test_no_write_no_foreign_row_no_forbidden_function(tenants):
     assert (refused_by_guard, answered, stopped) == (len(FORBIDDEN), len(ALLOWED) - 1, 1)
 
 
-def test_a_huge_result_is_cut_with_a_note(tenants):
+def test_a_huge_result_is_cut_with_a_note(two_tenants):
     caps = Caps(rows=50, bytes=1_000_000, timeout_ms=2000)  # the row cap, not the byte cap, cuts here
-    result = run_query(client=tenants[0], sql="SELECT * FROM v_commits a, v_commits b, v_commits c", caps=caps)
+    result = run_query(client=two_tenants[0], sql="SELECT * FROM v_commits a, v_commits b, v_commits c", caps=caps)
 
     assert result.truncated and result.row_count == caps.rows
     assert "first 50 rows" in result.notes[0]
 
 
-def test_a_wide_result_is_cut_at_the_byte_cap(tenants):
+def test_a_wide_result_is_cut_at_the_byte_cap(two_tenants):
     caps = Caps(rows=1000, bytes=2_000, timeout_ms=2000)
-    result = run_query(client=tenants[0], sql="SELECT a.*, b.message AS m FROM v_commits a, v_commits b", caps=caps)
+    result = run_query(client=two_tenants[0], sql="SELECT a.*, b.message AS m FROM v_commits a, v_commits b", caps=caps)
 
     assert result.truncated and 0 < result.row_count < 16 and "bytes" in result.notes[0]
 
 
-def test_a_slow_query_is_stopped_at_the_time_cap(tenants):
+def test_a_slow_query_is_stopped_at_the_time_cap(two_tenants):
     slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000000) SELECT count(*) FROM n"
     with pytest.raises(ExecutionError, match="longer than 500 ms"):
-        run_query(client=tenants[0], sql=slow, caps=CAPS)
+        run_query(client=two_tenants[0], sql=slow, caps=CAPS)

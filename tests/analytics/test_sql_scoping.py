@@ -13,17 +13,10 @@ from analytics.sql.guard import check
 from analytics.sql.layer import VIEWS
 from analytics.sql.pairs import Parameters, bind
 from etl.models import Commit
-from tests.analytics.sql_data import MARK, records, sqlite_copy
+from tests.analytics.sql_data import MARK, sqlite_copy
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CAPS = Caps(rows=1000, bytes=1_000_000, timeout_ms=3000)
-
-
-@pytest.fixture
-def two_tenants(tenant_a, tenant_b):
-    records(tenant_a, mark="A", commits=4, repository="acme/a")
-    records(tenant_b, mark=MARK, commits=6, repository="acme/b")
-    return tenant_a, tenant_b
 
 
 def _text(result) -> str:

@@ -31,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--check", action="store_true", help="Exit 0 when the server answers, 1 otherwise")
 
     def handle(self, *args, address, check, **options):
-        value = address or settings.PULSE_EMBEDDING_SERVER or f"unix://{settings.VAR_DIR / 'embeddings.sock'}"
+        value = address or settings.PULSE_EMBEDDING_SERVER or f"unix://{settings.PULSE_EMBEDDING_SOCKET}"
         try:
             where = wire.parse_address(value)
         except ValueError as exc:

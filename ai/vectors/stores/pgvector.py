@@ -204,40 +204,37 @@ def copy_merge(collection: str, points: list[VectorPoint]) -> None:
     CONFLICT, in one transaction; no index upkeep (the upsert does that)."""
     _binary_vectors()  # before the cursor: a psycopg cursor copies the connection's adapters
     with transaction.atomic(), connection.cursor() as cursor:
-        _copy_merge(cursor, collection, points)
-
-
-def _copy_merge(cursor, collection: str, points: list[VectorPoint]) -> None:
-    # Session-local and emptied on commit; emptied here too, in case an outer transaction
-    # (a test's) spans several upserts.
-    cursor.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS pgv_upsert (LIKE pgvector_embeddings INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-    )
-    cursor.execute("TRUNCATE pgv_upsert")
-    columns = sql.SQL(", ").join(map(sql.Identifier, _COLUMNS))
-    copy_sql = sql.SQL("COPY pgv_upsert ({}) FROM STDIN WITH (FORMAT BINARY)").format(columns)
-    with cursor.cursor.copy(copy_sql) as copy:
-        copy.set_types(_TYPES)
-        for p in points:
-            copy.write_row(
-                (
-                    uuid.UUID(str(p.point_id)),
-                    collection,
-                    p.client_id,
-                    p.table_name,
-                    p.record_id,
-                    p.vector_type,
-                    Vector(p.vector),
-                    Jsonb(p.payload),
+        # Session-local and emptied on commit; emptied here too, in case an outer transaction
+        # (a test's) spans several upserts.
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS pgv_upsert (LIKE pgvector_embeddings INCLUDING DEFAULTS) "
+            "ON COMMIT DELETE ROWS"
+        )
+        cursor.execute("TRUNCATE pgv_upsert")
+        columns = sql.SQL(", ").join(map(sql.Identifier, _COLUMNS))
+        copy_sql = sql.SQL("COPY pgv_upsert ({}) FROM STDIN WITH (FORMAT BINARY)").format(columns)
+        with cursor.cursor.copy(copy_sql) as copy:
+            copy.set_types(_TYPES)
+            for p in points:
+                copy.write_row(
+                    (
+                        uuid.UUID(str(p.point_id)),
+                        collection,
+                        p.client_id,
+                        p.table_name,
+                        p.record_id,
+                        p.vector_type,
+                        Vector(p.vector),
+                        Jsonb(p.payload),
+                    )
                 )
-            )
-    cursor.execute(
-        sql.SQL(
-            "INSERT INTO pgvector_embeddings ({columns}) SELECT {columns} FROM pgv_upsert "
-            "ON CONFLICT (point_id) DO UPDATE SET collection = EXCLUDED.collection, "
-            "embedding = EXCLUDED.embedding, payload = EXCLUDED.payload"
-        ).format(columns=columns)
-    )
+        cursor.execute(
+            sql.SQL(
+                "INSERT INTO pgvector_embeddings ({columns}) SELECT {columns} FROM pgv_upsert "
+                "ON CONFLICT (point_id) DO UPDATE SET collection = EXCLUDED.collection, "
+                "embedding = EXCLUDED.embedding, payload = EXCLUDED.payload"
+            ).format(columns=columns)
+        )
 
 
 def _exact_query(distance, clauses) -> sql.Composed:

@@ -37,39 +37,29 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
-def _wait_for_port(host: str, port: int, proc: subprocess.Popen, timeout: float) -> None:
+def _wait_for(target: str | tuple[str, int], proc: subprocess.Popen, timeout: float) -> None:
+    """Until something accepts connections at `target`: a unix socket path or (host, port)."""
+    family = socket.AF_UNIX if isinstance(target, str) else socket.AF_INET
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise CommandError(f"{proc.args[2]} exited with code {proc.returncode} while starting")
-        try:
-            with socket.create_connection((host, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise CommandError(f"nothing answered on {host}:{port} after {timeout:.0f}s")
-
-
-def _wait_for_socket(path: str, proc: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise CommandError(f"{proc.args[2]} exited with code {proc.returncode} while starting")
-        with socket.socket(socket.AF_UNIX) as sock:
+        with socket.socket(family) as sock:
+            sock.settimeout(0.5)
             try:
-                sock.connect(path)
+                sock.connect(target)
                 return
             except OSError:
                 time.sleep(0.2)
-    raise CommandError(f"nothing answered on {path} after {timeout:.0f}s")
+    raise CommandError(f"nothing answered on {target} after {timeout:.0f}s")
 
 
 def _start_embedding_server(start, manage: list[str]) -> str:
     """One model for web, worker and beat, loaded before they start so that none waits for it;
     returns the address to give them."""
-    path = str(settings.VAR_DIR / "embeddings.sock")
+    path = str(settings.PULSE_EMBEDDING_SOCKET)
     embeddings = start("embedding server", [*manage, "serve_embeddings", "--address", f"unix://{path}"])
-    _wait_for_socket(path, embeddings, timeout=300)
+    _wait_for(path, embeddings, timeout=300)
     return f"unix://{path}"
 
 
@@ -149,7 +139,7 @@ class Command(BaseCommand):
                 vectors = start(
                     "vector store", [*manage, "vector_server", "--host", "127.0.0.1", "--port", str(vector_port)]
                 )
-                _wait_for_port("127.0.0.1", vector_port, vectors, timeout=120)
+                _wait_for(("127.0.0.1", vector_port), vectors, timeout=120)
                 env["QDRANT_URL"] = f"http://127.0.0.1:{vector_port}"
             if not settings.PULSE_EMBEDDING_SERVER:
                 env["PULSE_EMBEDDING_SERVER"] = _start_embedding_server(start, manage)
@@ -157,7 +147,7 @@ class Command(BaseCommand):
             start("beat", [*celery, "beat", "--loglevel=INFO", f"--pidfile={settings.VAR_DIR / 'celerybeat.pid'}"])
             env["PULSE_WARM_LOCAL_MODEL"] = "web"  # runserver has no post-fork hook: ai.apps warms it
             web = start("web", [*manage, "runserver", f"{host}:{port}", "--noreload"])
-            _wait_for_port(host, port, web, timeout=60)
+            _wait_for((host, port), web, timeout=60)
 
             self.stdout.write(self.style.SUCCESS(f"\nPulse is running at http://{host}:{port}/"))
             self.stdout.write(self.style.SUCCESS(f"login: {ADMIN_USERNAME} / {password}"))
