@@ -2,6 +2,7 @@
 
 import os
 import statistics
+import subprocess
 import sys
 from pathlib import Path
 
@@ -45,6 +46,12 @@ def _create_database(url: str) -> None:
     with psycopg.connect(base + "/postgres", autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def child_pids(pid: int) -> list[int]:
+    """The process's direct children (gunicorn's workers, Celery's pool)."""
+    found = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False)  # noqa: S603, S607
+    return [int(p) for p in found.stdout.split()]
 
 
 def percentiles(samples_ms: list[float]) -> tuple[float, float]:

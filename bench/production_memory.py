@@ -157,11 +157,6 @@ def _search(port: int, token: str, requests: int) -> int:
     return sum(1 for status in ok if status == 200)
 
 
-def _children(pid: int) -> list[int]:
-    found = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False)  # noqa: S603, S607
-    return [int(p) for p in found.stdout.split()]
-
-
 def _memory(pid: int) -> tuple[float, float]:
     """(RSS, PSS) in MB from smaps_rollup."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:])
@@ -169,7 +164,9 @@ def _memory(pid: int) -> tuple[float, float]:
 
 
 def _part(pid: int) -> dict:
-    pids = [pid, *_children(pid)]
+    from common import child_pids  # bench/ is on the path once _setup ran
+
+    pids = [pid, *child_pids(pid)]
     sizes = [_memory(p) for p in pids]
     return {
         "processes": len(pids),

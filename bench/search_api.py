@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import httpx
-from common import ROOT, local_tenant, percentiles, setup_django
+from common import ROOT, child_pids, local_tenant, percentiles, setup_django
 from retrieval import QUERIES
 
 
@@ -36,11 +36,6 @@ def _token(client) -> str:
 def _rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
-
-
-def _children(pid: int) -> list[int]:
-    found = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False)  # noqa: S603, S607
-    return [int(p) for p in found.stdout.split()]
 
 
 def _run(url: str, token: str, texts: list[str], clients: int, requests: int, mode: str) -> list[float]:
@@ -114,7 +109,7 @@ def main() -> None:
                 p50, p95 = percentiles(times)
                 rate = len(times) / (time.perf_counter() - began)
                 print(f"{mode:<8}{clients:>8}{len(times):>9}{p50:>9.1f}{p95:>9.1f}{rate:>8.1f}", flush=True)
-        workers = _children(server.pid)
+        workers = child_pids(server.pid)
         print(
             f"RSS: master {_rss_mb(server.pid):.0f} MB, workers "
             + ", ".join(f"{_rss_mb(w):.0f}" for w in workers)
