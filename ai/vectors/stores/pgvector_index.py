@@ -8,6 +8,14 @@ the points it writes (an upper bound on growth) and counts again only when that 
 the next tier's size (`after_write`). A bulk load (`deferred`) writes with no index to maintain
 (COPY then one build is far faster than growing the graph row by row: bench/pgvector_bulk.py's
 ingest phase) and fits the indexes of what it wrote when it ends, however it ends.
+
+A (re)build does not block writers to the shared table when it runs in autocommit (the usual
+case: ingest, the backfill, `tune_collection` outside a transaction): it uses CREATE INDEX
+CONCURRENTLY beside the old index and swaps them, so every tenant's inserts go on during a build
+that takes minutes at 200k+ points. Inside a caller's transaction it cannot (CONCURRENTLY refuses
+to run in a transaction block) and builds there, with writes to the table waiting until that
+transaction ends. Searches stay correct throughout: they use the index by name and search
+exactly when there is none.
 """
 
 import contextvars
@@ -96,40 +104,62 @@ def count(cursor, collection: str, client_id: int) -> int:
 def fit(collection: str, client_id: int, dimensions: int) -> tuple[int, int] | None:
     """Give the collection the index its size calls for: none below EXACT_BELOW, else its tier's.
     Returns the (m, ef_construction) of an index it built, None when it built none."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         points = count(cursor, collection, client_id)
-        wanted = tier(points)
-        current = index_params(cursor, collection, fresh=True)
-        built = None
-        if (wanted and wanted[:2]) != current:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_BUILD_LOCK])
-            # Another process may have fitted it while this one waited for the lock.
-            if (wanted and wanted[:2]) != index_params(cursor, collection, fresh=True):
-                built = _replace(cursor, collection, client_id, dimensions, wanted)
+    wanted = tier(points)
+    if connection.in_atomic_block or not connection.get_autocommit():
+        # CREATE / DROP INDEX CONCURRENTLY cannot run inside a transaction block, and the caller's
+        # transaction (a test's, or one that wants its writes indexed before it commits) must see
+        # the index: build it in that transaction, under CREATE INDEX's blocking SHARE lock.
+        built = _fit_in_transaction(collection, client_id, dimensions, wanted)
+    else:
+        built = _fit_concurrently(collection, client_id, dimensions, wanted)
     _growth[(collection, int(client_id))] = _Growth(points)
-    _indexes.pop(collection, None)  # read again after the commit
+    _indexes.pop(collection, None)  # the next search reads it again
     return built
 
 
-def _replace(cursor, collection: str, client_id: int, dims: int, wanted) -> tuple[int, int] | None:
-    """Build the new index beside the old one (CREATE INDEX takes a SHARE lock: searches go on
-    with the old index, writes to the table wait), then swap them; dropping takes the table's
-    ACCESS EXCLUSIVE lock only for the instant before the commit."""
-    name = index_name(collection)
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # pending FK checks would block the DDL
-    if wanted is None:
-        cursor.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(name)))
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        return None
+def _needs_fitting(cursor, collection: str, wanted) -> bool:
+    return (wanted and wanted[:2]) != index_params(cursor, collection, fresh=True)
+
+
+def _fit_in_transaction(collection: str, client_id: int, dims: int, wanted) -> tuple[int, int] | None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if not _needs_fitting(cursor, collection, wanted):
+            return None
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_BUILD_LOCK])
+        # Another process may have fitted it while this one waited for the lock.
+        if not _needs_fitting(cursor, collection, wanted):
+            return None
+        return _replace(cursor, collection, client_id, dims, wanted)
+
+
+def _fit_concurrently(collection: str, client_id: int, dims: int, wanted) -> tuple[int, int] | None:
+    with connection.cursor() as cursor:
+        if not _needs_fitting(cursor, collection, wanted):
+            return None
+        # A session lock: CONCURRENTLY commits several transactions of its own, and a transaction
+        # lock would end with the first. It conflicts with the in-transaction path's lock too.
+        cursor.execute("SELECT pg_advisory_lock(%s)", [_BUILD_LOCK])
+        try:
+            # Another process may have fitted it while this one waited for the lock.
+            if not _needs_fitting(cursor, collection, wanted):
+                return None
+            return _replace_concurrently(cursor, collection, client_id, dims, wanted)
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_BUILD_LOCK])
+
+
+def _create(cursor, name: str, collection: str, client_id: int, dims: int, wanted, *, concurrently: bool) -> None:
     m, efc, _ = wanted
-    cursor.execute(sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(BUILD_MEMORY)))
     cursor.execute(
         sql.SQL(
-            "CREATE INDEX {index} ON pgvector_embeddings "
+            "CREATE INDEX {concurrently}{index} ON pgvector_embeddings "
             "USING hnsw ((embedding::vector({dims})) vector_cosine_ops) "
             "WITH (m = {m}, ef_construction = {efc}) WHERE collection = {collection} AND client_id = {client}"
         ).format(
-            index=sql.Identifier(name + "_next"),
+            concurrently=sql.SQL("CONCURRENTLY " if concurrently else ""),
+            index=sql.Identifier(name),
             dims=sql.Literal(dims),
             m=sql.Literal(m),
             efc=sql.Literal(efc),
@@ -137,10 +167,54 @@ def _replace(cursor, collection: str, client_id: int, dims: int, wanted) -> tupl
             client=sql.Literal(int(client_id)),
         )
     )
+
+
+def _replace(cursor, collection: str, client_id: int, dims: int, wanted) -> tuple[int, int] | None:
+    """In the caller's transaction: build the new index beside the old one (CREATE INDEX takes a
+    SHARE lock: searches go on with the old index, writes to the table wait until the transaction
+    ends), then swap them; dropping takes the table's ACCESS EXCLUSIVE lock from there to the end of
+    the transaction."""
+    name = index_name(collection)
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # pending FK checks would block the DDL
+    # A concurrent build that failed leaves an INVALID <name>_next behind, and CREATE would then
+    # fail on the name. IF EXISTS locks nothing when there is none (the usual case); when there is
+    # one, the drop's ACCESS EXCLUSIVE lock is held through this build, once.
+    cursor.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(name + "_next")))
+    if wanted is None:
+        cursor.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(name)))
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        return None
+    cursor.execute(sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(BUILD_MEMORY)))
+    _create(cursor, name + "_next", collection, client_id, dims, wanted, concurrently=False)
     cursor.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(name)))
     cursor.execute(sql.SQL("ALTER INDEX {} RENAME TO {}").format(sql.Identifier(name + "_next"), sql.Identifier(name)))
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    return m, efc
+    return wanted[:2]
+
+
+def _replace_concurrently(cursor, collection: str, client_id: int, dims: int, wanted) -> tuple[int, int] | None:
+    """In autocommit, each statement its own transactions: build the new index beside the old one
+    with CREATE INDEX CONCURRENTLY (a SHARE UPDATE EXCLUSIVE lock: writes and searches go on, the
+    latter with the old index), then drop the old one concurrently and rename the new one. Between
+    the drop and the rename the name is missing for an instant: a search then reads no index and
+    searches exactly (correct, slower). CONCURRENTLY also waits for transactions open on the table
+    to end (a long one delays the build, not the writers)."""
+    name, drop = index_name(collection), sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}")
+    # Under the build lock any <name>_next is a leftover: a CONCURRENTLY build that failed or was
+    # cancelled leaves its index INVALID (and possibly still updated by every write).
+    cursor.execute(drop.format(sql.Identifier(name + "_next")))
+    if wanted is None:
+        cursor.execute(drop.format(sql.Identifier(name)))
+        return None
+    # A session setting (SET LOCAL needs a transaction), reset so a reused connection drops it.
+    cursor.execute(sql.SQL("SET maintenance_work_mem = {}").format(sql.Literal(BUILD_MEMORY)))
+    try:
+        _create(cursor, name + "_next", collection, client_id, dims, wanted, concurrently=True)
+    finally:
+        cursor.execute("RESET maintenance_work_mem")
+    cursor.execute(drop.format(sql.Identifier(name)))
+    cursor.execute(sql.SQL("ALTER INDEX {} RENAME TO {}").format(sql.Identifier(name + "_next"), sql.Identifier(name)))
+    return wanted[:2]
 
 
 def after_write(collection: str, client_id: int, dimensions: int, written: int) -> None:
