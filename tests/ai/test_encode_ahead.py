@@ -38,13 +38,11 @@ def test_each_batch_after_the_first_is_encoded_ahead_and_the_vectors_are_the_mod
     assert encode_ahead.stats["taken"] - taken == 3  # all three batches came from encodings started ahead
     rows = VectorBridge.objects.filter(client=tenant_a, table_name="commits")
     assert rows.count() == len(records) == SearchDocument.objects.filter(client=tenant_a).count()
-    store = get_vector_store()
+    store, collection = get_vector_store(), rows.first().collection
     sample = [records[0], records[LOCAL_BATCH + 5], records[-1]]
     expected = model.encode([r.text for r in sample], normalize_embeddings=True)
     for record, vector in zip(sample, expected, strict=True):
-        hit = store.search(
-            rows.first().collection, client_id=tenant_a.pk, vector=vector.tolist(), limit=1, filters={}
-        )[0]
+        [hit] = store.search(collection, client_id=tenant_a.pk, vector=vector.tolist(), limit=1, filters={})
         assert hit.record_id == record.record_id and hit.score > 0.9999
 
 
