@@ -24,6 +24,7 @@ from ai.providers.errors import AIError
 from ai.vectors.bridge import RecordText, vectors_store_records
 from ai.vectors.embedding import embedding_provider
 from ai.vectors.sources import batch_size_for, vector_source, vector_sources
+from ai.vectors.statistics import refresh_search_statistics
 from ai.vectors.stores import get_vector_store
 from pulse.core.models import Client
 from pulse.core.queue import BrokerUnavailable, enqueue_on_commit
@@ -208,6 +209,7 @@ def backfill_run(*, job_id: int, worker: str | None = None) -> BackfillJob | Non
         final = BackfillJob.Status.FAILED if job.failed else BackfillJob.Status.SUCCEEDED
     except BackfillCancelled:
         final = BackfillJob.Status.CANCELLED
+    refresh_search_statistics()  # searches right after a large load get plans for its size
     BackfillJob.objects.filter(pk=job_id, worker=worker).update(status=final, finished_at=timezone.now())
     job.refresh_from_db()
     return job
@@ -229,7 +231,10 @@ def _backfill_table(job_id: int, worker: str, client: Client, source, batch_size
             )
             stored, unchanged, provider = result.stored, result.unchanged, result.provider
         except AIError as exc:
-            # The records keep no vector, so they stay queued for the next run.
+            # The records not written keep no vector, so they stay queued for the next run; the
+            # provider batches written before the failure are stored (`exc.partial`).
+            partial = getattr(exc, "partial", None)
+            stored, unchanged = (partial.stored, partial.unchanged) if partial else (0, 0)
             error = f"{source.table_name} ids {batch[0].pk}-{batch[-1].pk}: {exc}"[:1000]
             logger.warning("backfill %s: %s", job_id, error)
         cursor = batch[-1].pk

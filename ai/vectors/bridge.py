@@ -8,6 +8,7 @@ from django.db import transaction
 
 from ai.execution.rows import ResolvedProvider
 from ai.models import SearchDocument, VectorBridge
+from ai.providers.errors import AIError
 from ai.vectors.embedding import (
     EmbeddedText,
     ModelIdentity,
@@ -183,13 +184,18 @@ def vectors_store_records(
         return result
     todo = list({r.record_id: r for r in todo}.values())  # a record given twice: the last text wins
     stored = [False] * len(todo)
-    for run in embed_stream(client=client, texts=[r.text for r in todo], provider=provider):
-        # Each batch's records are written while the model encodes the next batch.
-        ready = [i for i, item in enumerate(run.items) if item is not None and not stored[i]]
-        if ready:
-            _write(client, table_name, vector_type, [todo[i] for i in ready], [run.items[i] for i in ready], old)
-        for i in ready:
-            stored[i] = True
+    try:
+        for run in embed_stream(client=client, texts=[r.text for r in todo], provider=provider):
+            # Each batch's records are written while the model encodes the next batch.
+            ready = [i for i, item in enumerate(run.items) if item is not None and not stored[i]]
+            if ready:
+                _write(client, table_name, vector_type, [todo[i] for i in ready], [run.items[i] for i in ready], old)
+            for i in ready:
+                stored[i] = True
+    except AIError as exc:
+        result.stored = sum(stored)
+        exc.partial = result  # what was written before the failure, for the caller's counts
+        raise
     result.embedded, result.cache_hits, result.errors = run.embedded, run.cache_hits, run.errors
     result.stored = len(todo)
     return result

@@ -12,6 +12,7 @@ from django.utils import timezone
 from ai.providers.errors import AIError
 from ai.vectors.bridge import RecordText, vectors_store_records
 from ai.vectors.sources import vector_source
+from ai.vectors.statistics import refresh_search_statistics
 from etl.models import EtlRun
 from pulse.core.alerts import alert_raise, alert_resolve_key
 from pulse.core.metrics import SYNC_RECORDS, SYNC_RUNS, SYNC_SECONDS, tenant_label
@@ -86,6 +87,8 @@ def run_finish(run: EtlRun, *, failed: bool = False) -> EtlRun:
     logger.info("run #%s of %s finished: %s, %s fetched", run.pk, run.kind, run.status, run.fetched)
     if run.integration_id is not None:
         _alert_on_repeated_failure(run)
+    if run.vectorized:
+        refresh_search_statistics()  # a large import's searches get plans for its size
     return run
 
 
