@@ -231,10 +231,7 @@ def _backfill_table(job_id: int, worker: str, client: Client, source, batch_size
             )
             stored, unchanged, provider = result.stored, result.unchanged, result.provider
         except AIError as exc:
-            # The records not written keep no vector, so they stay queued for the next run; the
-            # provider batches written before the failure are stored (`exc.partial`).
-            partial = getattr(exc, "partial", None)
-            stored, unchanged = (partial.stored, partial.unchanged) if partial else (0, 0)
+            # The records keep no vector, so they stay queued for the next run.
             error = f"{source.table_name} ids {batch[0].pk}-{batch[-1].pk}: {exc}"[:1000]
             logger.warning("backfill %s: %s", job_id, error)
         cursor = batch[-1].pk

@@ -8,15 +8,7 @@ from django.db import transaction
 
 from ai.execution.rows import ResolvedProvider
 from ai.models import SearchDocument, VectorBridge
-from ai.providers.errors import AIError
-from ai.vectors.embedding import (
-    EmbeddedText,
-    ModelIdentity,
-    content_hash,
-    embed_stream,
-    embedding_provider,
-    identity_of,
-)
+from ai.vectors.embedding import EmbeddedText, ModelIdentity, content_hash, embed_texts, embedding_provider, identity_of
 from ai.vectors.stores import get_vector_store
 from ai.vectors.stores.base import VectorPoint, collection_name, point_id
 from ai.vectors.terms import keyword_text
@@ -160,9 +152,7 @@ def vectors_store_records(
     skip_unchanged: bool = True,
 ) -> StoreResult:
     """Embed and store records. A record whose bridge row has the same content hash and model as
-    now is skipped. Records are written batch by batch as their vectors arrive; when the embedding
-    fails an AIError is raised, and the records of the batches before it stay stored (each complete:
-    point, bridge row and document) while the rest are not."""
+    now is skipped. Raises an AIError when the embedding fails: nothing of the batch is stored."""
     result = StoreResult()
     if not records:
         return result
@@ -182,20 +172,8 @@ def vectors_store_records(
     _documents_write(client, table_name, vector_type, unchanged, replace=False)
     if not todo:
         return result
-    todo = list({r.record_id: r for r in todo}.values())  # a record given twice: the last text wins
-    stored = [False] * len(todo)
-    try:
-        for run in embed_stream(client=client, texts=[r.text for r in todo], provider=provider):
-            # Each batch's records are written while the model encodes the next batch.
-            ready = [i for i, item in enumerate(run.items) if item is not None and not stored[i]]
-            if ready:
-                _write(client, table_name, vector_type, [todo[i] for i in ready], [run.items[i] for i in ready], old)
-            for i in ready:
-                stored[i] = True
-    except AIError as exc:
-        result.stored = sum(stored)
-        exc.partial = result  # what was written before the failure, for the caller's counts
-        raise
+    run = embed_texts(client=client, texts=[r.text for r in todo], provider=provider)
     result.embedded, result.cache_hits, result.errors = run.embedded, run.cache_hits, run.errors
+    _write(client, table_name, vector_type, todo, run.items, old)
     result.stored = len(todo)
     return result

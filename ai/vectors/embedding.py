@@ -6,7 +6,6 @@ For one uncached provider call ("embed this text") use `ai.execution.calls.execu
 """
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +14,6 @@ from ai.execution.calls import execute_embedding
 from ai.execution.routing import route_integration
 from ai.execution.rows import ResolvedProvider, resolve
 from ai.models import EmbeddingCache
-from ai.providers.registry import build_provider
 from ai.vectors.quality import validate_batch
 from ai.vectors.stores.base import model_key
 from pulse.core.models import Client, Integration
@@ -90,18 +88,8 @@ def _cache_store(client: Client, identity: ModelIdentity, hashes: list[str], vec
     )
 
 
-def _encode_ahead(provider: ResolvedProvider, batches: int):
-    """The adapter's `prefetch` when it has one and there is a next batch to start."""
-    if batches < 2:
-        return None
-    return getattr(build_provider(provider.config), "prefetch", None)
-
-
-def embed_stream(*, client: Client, texts: list[str], provider: ResolvedProvider) -> Iterator[EmbeddingRun]:
-    """`embed_texts`, one provider batch at a time: yields the run so far after each batch, where
-    `items[i]` is None until text i has its vector. While the caller handles a yield, a local model
-    is already encoding the next batch (the adapter's `prefetch`), so a store's database writes
-    overlap the model instead of taking turns with it. Raises an AIError rather than make anything up."""
+def embed_texts(*, client: Client, texts: list[str], provider: ResolvedProvider) -> EmbeddingRun:
+    """Vectors for `texts`, in order. Raises an AIError rather than return anything made up."""
     identity = identity_of(provider)
     hashes = [content_hash(text) for text in texts]
     unique = dict(zip(hashes, texts, strict=True))
@@ -110,30 +98,15 @@ def embed_stream(*, client: Client, texts: list[str], provider: ResolvedProvider
     missing = sorted((h for h in unique if h not in found), key=lambda h: len(unique[h]))
     size = LOCAL_BATCH if provider.integration.provider == "sentence_transformers" else REMOTE_BATCH
     size = int((provider.integration.performance_config or {}).get("request_batch_size") or size)
-    batches = [[unique[h] for h in missing[start : start + size]] for start in range(0, len(missing), size)]
-    prefetch = _encode_ahead(provider, len(batches))
-    run = EmbeddingRun(items=[], embedded=len(missing), cache_hits=cache_hits, errors=[])
-    for number, batch in enumerate(batches):
-        if prefetch is not None:
-            # Queued in order on the model's one thread: this batch first, then the next.
-            for upcoming in batches[number if number == 0 else number + 1 : number + 2]:
-                prefetch(upcoming)
-        outcome = execute_embedding(client=client, texts=batch, provider=provider)
+    errors: list[str] = []
+    for start in range(0, len(missing), size):
+        batch = missing[start : start + size]
+        outcome = execute_embedding(client=client, texts=[unique[h] for h in batch], provider=provider)
         validate_batch(outcome.vectors)
-        run.errors.extend(outcome.errors)
+        errors.extend(outcome.errors)
         # A fallback model (same dimensions, different space) is recorded as what it is.
         produced = identity_of(outcome.provider, outcome.dimensions)
-        batch_hashes = missing[number * size : number * size + len(batch)]
-        _cache_store(client, produced, batch_hashes, outcome.vectors)
-        found.update({h: (vector, produced) for h, vector in zip(batch_hashes, outcome.vectors, strict=True)})
-        run.items = [EmbeddedText(t, h, *found[h]) if h in found else None for t, h in zip(texts, hashes, strict=True)]
-        yield run
-    if not batches:
-        run.items = [EmbeddedText(t, h, *found[h]) for t, h in zip(texts, hashes, strict=True)]
-        yield run
-
-
-def embed_texts(*, client: Client, texts: list[str], provider: ResolvedProvider) -> EmbeddingRun:
-    """Vectors for `texts`, in order. Raises an AIError rather than return anything made up."""
-    *_, run = embed_stream(client=client, texts=texts, provider=provider)
-    return run
+        _cache_store(client, produced, batch, outcome.vectors)
+        found.update({h: (vector, produced) for h, vector in zip(batch, outcome.vectors, strict=True)})
+    items = [EmbeddedText(text, h, *found[h]) for text, h in zip(texts, hashes, strict=True)]
+    return EmbeddingRun(items=items, embedded=len(missing), cache_hits=cache_hits, errors=errors)
