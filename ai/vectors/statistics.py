@@ -3,10 +3,11 @@
 The keyword engine's one-statement ranking and the vector store's exact scans are planned from
 what PostgreSQL believes the tables hold. A fresh database's migrations analyse them empty; with
 those statistics, over 20,000 imported commits, keyword rankings took 4.9 s (median of 5, worst
-29.7 s) against 21.5 ms once analysed (bench/README.md, "Planner statistics"). Autovacuum would refresh them within a minute, but it
-can be off (it was, on the machine behind bench/README.md) or behind, so the writers that add many
-rows at once (an ETL run, a backfill) refresh them themselves, by autovacuum's own rule: when the
-rows changed since the last ANALYZE exceed a tenth of what the planner believes the table holds.
+29.7 s) against 21.5 ms once analysed (bench/README.md, "Planner statistics"). Autovacuum would
+refresh them within a minute, but it can be off (it was, on the machine behind bench/README.md)
+or behind, so the writers that add many rows at once (an ETL run, a backfill) refresh them
+themselves, by autovacuum's own rule: when the rows changed since the last ANALYZE exceed a tenth
+of what the planner believes the table holds.
 """
 
 import logging
