@@ -8,6 +8,8 @@ the image does (pulse.gunicorn_conf, PULSE_WARM_LOCAL_MODEL=1, PULSE_LOCAL_THREA
 port, waits for the workers to load the model, then sends POST /api/v1/ai/vectors/search/ with the
 labelled queries' texts from N client threads at once (each request includes its query embedding)
 and reports p50 / p95 per mode and client count, and the RSS of gunicorn's master and workers.
+Before each measured run the queries' vectors are dropped from the tenant's embedding cache, so
+each request really embeds its query.
 """
 
 import argparse
@@ -36,6 +38,17 @@ def _token(client) -> str:
 def _rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
+
+
+def _uncache(client, texts: list[str]) -> int:
+    """Forget the tenant's cached vectors of `texts`, so that every request embeds its query (the
+    labelled queries are cached by retrieval.py and by earlier runs; before this, every run here
+    measured searches that skipped the model)."""
+    from ai.models import EmbeddingCache
+    from ai.vectors.embedding import content_hash
+
+    hashes = [content_hash(text) for text in texts]
+    return EmbeddingCache.objects.filter(client=client, content_hash__in=hashes).delete()[0]
 
 
 def _run(url: str, token: str, texts: list[str], clients: int, requests: int, mode: str) -> list[float]:
@@ -104,6 +117,7 @@ def main() -> None:
         print(f"{'mode':<8}{'clients':>8}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}")
         for mode in args.modes.split(","):
             for clients in (int(c) for c in args.clients.split(",")):
+                _uncache(client, texts[: args.requests])
                 began = time.perf_counter()
                 times = _run(url, token, texts, clients, args.requests, mode)
                 p50, p95 = percentiles(times)
