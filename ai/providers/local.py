@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
-from ai.providers import embedding_client
+from ai.providers import embedding_client, encode_ahead
 from ai.providers.base import BaseProvider, CredentialCheck, EmbeddingResult, Usage
 from ai.providers.errors import PermanentProviderError, TransientProviderError
 from ai.providers.local_onnx import BACKENDS
@@ -36,6 +36,7 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _models: dict[tuple[str, str], object] = {}
 _load_lock = threading.Lock()
 _encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pulse-encode")
+_ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pulse-encode-ahead")  # server requests
 loads: list[tuple[str, str]] = []  # every (folder, backend) this process loaded, in order
 _serving = False  # this process is the embedding server: it runs the models itself, whatever the settings say
 
@@ -175,18 +176,57 @@ class SentenceTransformersProvider(BaseProvider):
         tokens = sum(min(len(row), int(model.max_seq_length)) for row in self._tokens(texts))
         return matrix, tokens
 
+    @property
+    def _batch_size(self) -> int:
+        return min(max(int(self.config.batch_size or 32), 1), 256)
+
     def embed_matrix(self, texts: list[str]) -> tuple:
         """(float32 unit vectors, tokens the model read), computed in this process."""
-        batch_size = min(max(int(self.config.batch_size or 32), 1), 256)
-        return self._serial(f"encoding {len(texts)} texts", self._encode_and_count, self.model, texts, batch_size)
+        return self._serial(f"encoding {len(texts)} texts", self._encode_and_count, self.model, texts, self._batch_size)
 
-    def embed(self, texts: list[str]) -> EmbeddingResult:
+    @property
+    def _ahead_key(self) -> tuple:
         if uses_server():
-            matrix, tokens = embedding_client.embed(
+            return ("server", embedding_client.settings_address(), *self._wire_model.values())
+        return ("here", str(self.path.resolve()), self.backend)
+
+    def prefetch(self, texts: list[str]) -> None:
+        """Start encoding `texts` behind whatever is queued; `embed` of the same list takes the
+        result (`ai.providers.encode_ahead`). A model not loaded yet is left to `embed`, so that
+        the call's ledger row shows the load. With the embedding server, a second thread sends
+        the request, so the caller goes on meanwhile."""
+        texts = list(texts)
+        if uses_server():
+            future = _ahead.submit(
+                embedding_client.embed,
+                self._wire_model,
+                texts,
+                batch_size=self.config.batch_size,
+                timeout=self.config.timeout,
+            )
+        elif is_loaded(self.path, self.backend):
+            future = _encoder.submit(self._encode_and_count, self.model, texts, self._batch_size)
+        else:
+            return
+        encode_ahead.put(self._ahead_key, texts, future)
+
+    def _computed(self, texts: list[str]) -> tuple:
+        started = encode_ahead.take(self._ahead_key, texts)
+        if started is not None:
+            try:
+                return started.result(timeout=self.config.timeout)
+            except FutureTimeout:
+                raise TransientProviderError(
+                    f"sentence_transformers: encoding {len(texts)} texts took longer than {self.config.timeout:.0f}s"
+                ) from None
+        if uses_server():
+            return embedding_client.embed(
                 self._wire_model, texts, batch_size=self.config.batch_size, timeout=self.config.timeout
             )
-        else:
-            matrix, tokens = self.embed_matrix(texts)
+        return self.embed_matrix(texts)
+
+    def embed(self, texts: list[str]) -> EmbeddingResult:
+        matrix, tokens = self._computed(texts)
         return EmbeddingResult(vectors=matrix.tolist(), usage=Usage(input_tokens=tokens), model=self.config.model)
 
     def count_tokens(self, text: str) -> int:

@@ -14,6 +14,7 @@ from ai.execution.calls import execute_embedding
 from ai.execution.routing import route_integration
 from ai.execution.rows import ResolvedProvider, resolve
 from ai.models import EmbeddingCache
+from ai.providers.registry import build_provider, provider_class
 from ai.vectors.quality import validate_batch
 from ai.vectors.stores.base import model_key
 from pulse.core.models import Client, Integration
@@ -88,16 +89,33 @@ def _cache_store(client: Client, identity: ModelIdentity, hashes: list[str], vec
     )
 
 
-def embed_texts(*, client: Client, texts: list[str], provider: ResolvedProvider) -> EmbeddingRun:
-    """Vectors for `texts`, in order. Raises an AIError rather than return anything made up."""
+def _plan(client: Client, texts: list[str], provider: ResolvedProvider):
+    """(hashes, {hash: text}, {hash: (cached vector, identity)}, uncached hashes shortest first, batch size)."""
     identity = identity_of(provider)
     hashes = [content_hash(text) for text in texts]
     unique = dict(zip(hashes, texts, strict=True))
     found = {h: (vector, identity) for h, vector in _cached(client, identity, list(unique)).items()}
-    cache_hits = sum(1 for h in hashes if h in found)
     missing = sorted((h for h in unique if h not in found), key=lambda h: len(unique[h]))
     size = LOCAL_BATCH if provider.integration.provider == "sentence_transformers" else REMOTE_BATCH
     size = int((provider.integration.performance_config or {}).get("request_batch_size") or size)
+    return hashes, unique, found, missing, size
+
+
+def embed_ahead(*, client: Client, texts: list[str], provider: ResolvedProvider) -> None:
+    """Start encoding the first batch `embed_texts` will send for `texts`, when the provider can
+    (a local model: `prefetch`) and it is not cached, so that the caller works meanwhile (hybrid
+    search ranks keywords while the query is encoded). `embed_texts` then takes the encoding."""
+    if not hasattr(provider_class(provider.integration.provider), "prefetch"):
+        return
+    _, unique, _, missing, size = _plan(client, texts, provider)
+    if missing:
+        build_provider(provider.config).prefetch([unique[h] for h in missing[:size]])
+
+
+def embed_texts(*, client: Client, texts: list[str], provider: ResolvedProvider) -> EmbeddingRun:
+    """Vectors for `texts`, in order. Raises an AIError rather than return anything made up."""
+    hashes, unique, found, missing, size = _plan(client, texts, provider)
+    cache_hits = sum(1 for h in hashes if h in found)
     errors: list[str] = []
     for start in range(0, len(missing), size):
         batch = missing[start : start + size]

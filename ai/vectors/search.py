@@ -9,9 +9,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from ai.execution.rows import ResolvedProvider
 from ai.models import SearchDocument
 from ai.vectors.bridge import collection_for
-from ai.vectors.embedding import embed_texts, embedding_provider
+from ai.vectors.embedding import embed_ahead, embed_texts, embedding_provider
 from ai.vectors.fusion import LINK_ANCHORS, link_boost, ranked_hits, weighted_fusion
 from ai.vectors.keyword import keyword_search, linked_records
 from ai.vectors.sources import VectorSource, filterable_fields, vector_source
@@ -71,9 +72,14 @@ def clean_filters(filters: dict[str, Any] | None, table_names: list[str]) -> dic
 
 
 def _vector_hits(
-    client: Client, query_text: str, sources: list[VectorSource], depth: int, **options
+    client: Client,
+    query_text: str,
+    sources: list[VectorSource],
+    depth: int,
+    provider: ResolvedProvider | None = None,
+    **options,
 ) -> list[SearchHit]:
-    provider = embedding_provider(client)
+    provider = provider or embedding_provider(client)
     item = embed_texts(client=client, texts=[query_text], provider=provider).items[0]
     store = get_vector_store()
     hits = [
@@ -228,6 +234,17 @@ def vectors_search(
     filters = clean_filters(filters, table_names)
     exclude = list(exclude_record_ids or [])
     depth = max(limit, FUSION_DEPTH) if mode == "hybrid" else limit
+    provider = embedding_provider(client) if mode != "keyword" else None
+    if mode == "hybrid":
+        # The query is encoded on the model's thread while this one ranks keywords in PostgreSQL.
+        embed_ahead(client=client, texts=[query_text], provider=provider)
+    keyword_hits: list[SearchHit] = []
+    if mode != "vector":
+        # Filters drop keyword hits after ranking: fetch deeper so that `limit` usually remain.
+        keyword_depth = max(depth, FUSION_DEPTH) if _content_filters(filters) else depth
+        keyword_hits = _filtered(
+            client, _keyword_hits(client, query_text, sources, keyword_depth, exclude), sources, filters
+        )
     vector_hits: list[SearchHit] = []
     if mode != "keyword":
         vector_hits = _vector_hits(
@@ -235,22 +252,17 @@ def vectors_search(
             query_text,
             sources,
             depth,
+            provider,
             score_threshold=score_threshold,
             filters=filters,
             exclude_record_ids=exclude,
         )
     if mode == "vector":
         hits = vector_hits[:limit]
+    elif mode == "keyword":
+        hits = keyword_hits[:limit]
     else:
-        # Filters drop keyword hits after ranking: fetch deeper so that `limit` usually remain.
-        keyword_depth = max(depth, FUSION_DEPTH) if _content_filters(filters) else depth
-        keyword_hits = _filtered(
-            client, _keyword_hits(client, query_text, sources, keyword_depth, exclude), sources, filters
-        )
-        if mode == "keyword":
-            hits = keyword_hits[:limit]
-        else:
-            hits = _hybrid(client, sources, vector_hits, keyword_hits[:depth], limit, exclude, filters)
+        hits = _hybrid(client, sources, vector_hits, keyword_hits[:depth], limit, exclude, filters)
     if not hydrate:
         return [
             SearchResult(h.table_name, h.record_id, h.score, h.payload.get("content_preview", ""), {}) for h in hits

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ai.providers import embedding_client
+from ai.providers import embedding_client, encode_ahead
 from ai.providers import embedding_wire as wire
 from ai.providers.base import ProviderConfig
 from ai.providers.errors import AIError, PermanentProviderError, TransientProviderError
@@ -151,6 +151,22 @@ def test_concurrent_callers_each_get_their_own_vectors(server, backend, settings
     assert all(vector == expected[text] for text, vector, _ in got)
     settings.PULSE_EMBEDDING_SERVER = ""
     assert all(count == _provider(backend).count_tokens(text) for text, _, count in got)
+
+
+def test_an_encoding_started_ahead_through_the_server_is_the_one_embed_returns(server, settings):
+    # Hybrid search starts the query's encoding, ranks keywords, then embeds: with the server the
+    # request goes out on a second thread, and `embed` takes its answer instead of asking again.
+    settings.PULSE_LOCAL_BACKEND = "torch"
+    expected = _provider("torch").embed(TEXTS[:2])
+    settings.PULSE_EMBEDDING_SERVER = f"unix://{server}"
+    encode_ahead.clear()
+    taken = encode_ahead.stats["taken"]
+
+    _provider("torch").prefetch(TEXTS[:2])
+    got = _provider("torch").embed(TEXTS[:2])
+
+    assert encode_ahead.stats["taken"] == taken + 1
+    assert got.vectors == expected.vectors and got.usage.input_tokens == expected.usage.input_tokens
 
 
 def test_the_socket_is_private_to_its_user(server):
