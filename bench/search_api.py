@@ -126,18 +126,22 @@ def main() -> None:
                 p50, p95 = percentiles(times)
                 rate = len(times) / (time.perf_counter() - began)
                 print(f"{mode:<8}{clients:>8}{len(times):>9}{p50:>9.1f}{p95:>9.1f}{rate:>8.1f}", flush=True)
-        workers = child_pids(server.pid)
-        print(
-            f"RSS: master {_rss_mb(server.pid):.0f} MB, workers "
-            + ", ".join(f"{_rss_mb(w):.0f}" for w in workers)
-            + f" MB (sum {_rss_mb(server.pid) + sum(_rss_mb(w) for w in workers):.0f} MB)"
-            + (f"; embedding server {_rss_mb(embedder.pid):.0f} MB" if embedder else "")
-        )
+        _print_rss(server, embedder)
     finally:
         for process in (server, embedder):
             if process is not None:
                 process.terminate()
                 process.wait(timeout=30)
+
+
+def _print_rss(server: subprocess.Popen, embedder: subprocess.Popen | None) -> None:
+    workers = child_pids(server.pid)
+    print(
+        f"RSS: master {_rss_mb(server.pid):.0f} MB, workers "
+        + ", ".join(f"{_rss_mb(w):.0f}" for w in workers)
+        + f" MB (sum {_rss_mb(server.pid) + sum(_rss_mb(w) for w in workers):.0f} MB)"
+        + (f"; embedding server {_rss_mb(embedder.pid):.0f} MB" if embedder else "")
+    )
 
 
 def _embedding_server(env: dict, path: Path) -> subprocess.Popen:

@@ -162,7 +162,9 @@ class SentenceTransformersProvider(BaseProvider):
         too: the torch pipeline's fast tokenizer resets its truncation state on each call, and a
         count on another thread switched truncation off under a running encode (a 962-token input
         against the model's 512 positions; the embedding server has one thread per caller)."""
-        future = _encoder.submit(work, *args)
+        return self._waited(what, _encoder.submit(work, *args))
+
+    def _waited(self, what: str, future):
         try:
             return future.result(timeout=self.config.timeout)
         except FutureTimeout:
@@ -213,12 +215,7 @@ class SentenceTransformersProvider(BaseProvider):
     def _computed(self, texts: list[str]) -> tuple:
         started = encode_ahead.take(self._ahead_key, texts)
         if started is not None:
-            try:
-                return started.result(timeout=self.config.timeout)
-            except FutureTimeout:
-                raise TransientProviderError(
-                    f"sentence_transformers: encoding {len(texts)} texts took longer than {self.config.timeout:.0f}s"
-                ) from None
+            return self._waited(f"encoding {len(texts)} texts", started)
         if uses_server():
             return embedding_client.embed(
                 self._wire_model, texts, batch_size=self.config.batch_size, timeout=self.config.timeout

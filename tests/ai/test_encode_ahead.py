@@ -12,15 +12,9 @@ from ai.providers.local import load_model, resolve_model_path
 from ai.vectors.bridge import RecordText, vectors_store_records
 from ai.vectors.search import vectors_search
 from tests.ai.factories import local_embedding
+from tests.ai.test_vectors import MESSAGES
 
 pytestmark = pytest.mark.django_db
-
-MESSAGES = [
-    "GROOVY-101: Fix NullPointerException in the static type checker for closures",
-    "GROOVY-102: Add support for records in the JSON generator",
-    "Bump Gradle wrapper to 8.5",
-    "GROOVY-103: Improve performance of GString to String coercion",
-]
 
 
 @pytest.fixture
