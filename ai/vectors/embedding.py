@@ -89,8 +89,16 @@ def _cache_store(client: Client, identity: ModelIdentity, hashes: list[str], vec
     )
 
 
-def _plan(client: Client, texts: list[str], provider: ResolvedProvider):
-    """(hashes, {hash: text}, {hash: (cached vector, identity)}, uncached hashes shortest first, batch size)."""
+@dataclass
+class _Plan:
+    hashes: list[str]
+    unique: dict[str, str]  # hash -> text
+    found: dict  # hash -> (cached vector, its model)
+    missing: list[str]  # uncached hashes, shortest text first
+    size: int  # texts per provider call
+
+
+def _plan(client: Client, texts: list[str], provider: ResolvedProvider) -> _Plan:
     identity = identity_of(provider)
     hashes = [content_hash(text) for text in texts]
     unique = dict(zip(hashes, texts, strict=True))
@@ -98,23 +106,30 @@ def _plan(client: Client, texts: list[str], provider: ResolvedProvider):
     missing = sorted((h for h in unique if h not in found), key=lambda h: len(unique[h]))
     size = LOCAL_BATCH if provider.integration.provider == "sentence_transformers" else REMOTE_BATCH
     size = int((provider.integration.performance_config or {}).get("request_batch_size") or size)
-    return hashes, unique, found, missing, size
+    return _Plan(hashes, unique, found, missing, size)
 
 
-def embed_ahead(*, client: Client, texts: list[str], provider: ResolvedProvider) -> None:
+def embed_ahead(*, client: Client, texts: list[str], provider: ResolvedProvider) -> _Plan | None:
     """Start encoding the first batch `embed_texts` will send for `texts`, when the provider can
     (a local model: `prefetch`) and it is not cached, so that the caller works meanwhile (hybrid
-    search ranks keywords while the query is encoded). `embed_texts` then takes the encoding."""
+    search ranks keywords while the query is encoded). Pass the plan it returns to `embed_texts`,
+    which then takes the encoding and does not read the cache again."""
     if not hasattr(provider_class(provider.integration.provider), "prefetch"):
-        return
-    _, unique, _, missing, size = _plan(client, texts, provider)
-    if missing:
-        build_provider(provider.config).prefetch([unique[h] for h in missing[:size]])
+        return None
+    plan = _plan(client, texts, provider)
+    if plan.missing:
+        build_provider(provider.config).prefetch([plan.unique[h] for h in plan.missing[: plan.size]])
+    return plan
 
 
-def embed_texts(*, client: Client, texts: list[str], provider: ResolvedProvider) -> EmbeddingRun:
-    """Vectors for `texts`, in order. Raises an AIError rather than return anything made up."""
-    hashes, unique, found, missing, size = _plan(client, texts, provider)
+def embed_texts(
+    *, client: Client, texts: list[str], provider: ResolvedProvider, plan: _Plan | None = None
+) -> EmbeddingRun:
+    """Vectors for `texts`, in order. Raises an AIError rather than return anything made up.
+    `plan`: what `embed_ahead` returned for the same texts and provider."""
+    if plan is None or plan.hashes != [content_hash(text) for text in texts]:
+        plan = _plan(client, texts, provider)
+    hashes, unique, found, missing, size = plan.hashes, plan.unique, dict(plan.found), plan.missing, plan.size
     cache_hits = sum(1 for h in hashes if h in found)
     errors: list[str] = []
     for start in range(0, len(missing), size):

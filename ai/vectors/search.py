@@ -77,10 +77,11 @@ def _vector_hits(
     sources: list[VectorSource],
     depth: int,
     provider: ResolvedProvider | None = None,
+    plan=None,
     **options,
 ) -> list[SearchHit]:
     provider = provider or embedding_provider(client)
-    item = embed_texts(client=client, texts=[query_text], provider=provider).items[0]
+    item = embed_texts(client=client, texts=[query_text], provider=provider, plan=plan).items[0]
     store = get_vector_store()
     hits = [
         hit
@@ -235,9 +236,10 @@ def vectors_search(
     exclude = list(exclude_record_ids or [])
     depth = max(limit, FUSION_DEPTH) if mode == "hybrid" else limit
     provider = embedding_provider(client) if mode != "keyword" else None
+    plan = None
     if mode == "hybrid":
         # The query is encoded on the model's thread while this one ranks keywords in PostgreSQL.
-        embed_ahead(client=client, texts=[query_text], provider=provider)
+        plan = embed_ahead(client=client, texts=[query_text], provider=provider)
     keyword_hits: list[SearchHit] = []
     if mode != "vector":
         # Filters drop keyword hits after ranking: fetch deeper so that `limit` usually remain.
@@ -253,6 +255,7 @@ def vectors_search(
             sources,
             depth,
             provider,
+            plan,
             score_threshold=score_threshold,
             filters=filters,
             exclude_record_ids=exclude,

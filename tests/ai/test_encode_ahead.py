@@ -5,6 +5,8 @@ starts nothing, and an encoding never taken is dropped."""
 from concurrent.futures import Future
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ai.models import AIUsageTracking
 from ai.providers import encode_ahead
@@ -43,6 +45,14 @@ def test_hybrid_search_takes_the_query_encoding_it_started(indexed):
     assert hits[0].record_id == 1
     vector_only = _search(indexed, "null pointer in closure type checking", "vector")
     assert {h.record_id for h in vector_only} <= {h.record_id for h in hits}
+
+
+def test_hybrid_search_reads_the_embedding_cache_once(indexed):
+    with CaptureQueriesContext(connection) as queries:
+        _search(indexed, "coercion of GString values", "hybrid")
+
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "ai_embedding_cache"')]
+    assert len(reads) == 1
 
 
 def test_a_cached_query_and_the_other_modes_start_nothing(indexed):
