@@ -62,3 +62,33 @@ def test_a_backfill_refreshes_them_and_a_caller_transaction_is_left_alone(tenant
     backfill_run(job_id=job.pk, worker="test")
 
     assert _analysed_at("ai_search_documents") > before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_table_another_process_holds_is_skipped_not_waited_for(tenant_a, caplog):
+    import psycopg
+    from django.conf import settings
+
+    refresh_search_statistics(min_changes=0)
+    texts = [f"GROOVY-{n}: bump dependency {n}" for n in range(1200)]
+    SearchDocument.objects.bulk_create(
+        [
+            SearchDocument(client=tenant_a, table_name="commits", record_id=n, vector_type="content", text=t, terms=t)
+            for n, t in enumerate(texts)
+        ]
+    )
+    db = settings.DATABASES["default"]
+    with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]) as other:
+        # What CREATE INDEX CONCURRENTLY holds for the whole build, and ANALYZE needs.
+        other.execute("LOCK TABLE ai_search_documents IN SHARE UPDATE EXCLUSIVE MODE")
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = '20s'")  # a regression fails here, not hangs
+        try:
+            analysed = refresh_search_statistics()
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET statement_timeout")
+
+    assert "ai_search_documents" not in analysed and "ai_search_postings" in analysed
+    assert "lock timeout" in caplog.text  # given up after LOCK_WAIT, not cancelled at 20 s
+    assert refresh_search_statistics() == ["ai_search_documents"]  # the next writer catches up
