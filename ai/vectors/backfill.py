@@ -209,8 +209,8 @@ def backfill_run(*, job_id: int, worker: str | None = None) -> BackfillJob | Non
         final = BackfillJob.Status.FAILED if job.failed else BackfillJob.Status.SUCCEEDED
     except BackfillCancelled:
         final = BackfillJob.Status.CANCELLED
-    refresh_search_statistics()  # searches right after a large load get plans for its size
     BackfillJob.objects.filter(pk=job_id, worker=worker).update(status=final, finished_at=timezone.now())
+    refresh_search_statistics()  # searches right after a large load get plans for its size
     job.refresh_from_db()
     return job
 

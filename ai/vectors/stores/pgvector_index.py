@@ -22,7 +22,7 @@ import contextvars
 import hashlib
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -104,16 +104,20 @@ def count(cursor, collection: str, client_id: int) -> int:
 def fit(collection: str, client_id: int, dimensions: int) -> tuple[int, int] | None:
     """Give the collection the index its size calls for: none below EXACT_BELOW, else its tier's.
     Returns the (m, ef_construction) of an index it built, None when it built none."""
-    with connection.cursor() as cursor:
+    # CREATE / DROP INDEX CONCURRENTLY cannot run inside a transaction block, and the caller's
+    # transaction (a test's, or one that wants its writes indexed before it commits) must see the
+    # index: there it is built in that transaction, under CREATE INDEX's blocking SHARE lock.
+    in_transaction = connection.in_atomic_block or not connection.get_autocommit()
+    replace = _replace if in_transaction else _replace_concurrently
+    built = None
+    with transaction.atomic() if in_transaction else nullcontext(), connection.cursor() as cursor:
         points = count(cursor, collection, client_id)
-    wanted = tier(points)
-    if connection.in_atomic_block or not connection.get_autocommit():
-        # CREATE / DROP INDEX CONCURRENTLY cannot run inside a transaction block, and the caller's
-        # transaction (a test's, or one that wants its writes indexed before it commits) must see
-        # the index: build it in that transaction, under CREATE INDEX's blocking SHARE lock.
-        built = _fit_in_transaction(collection, client_id, dimensions, wanted)
-    else:
-        built = _fit_concurrently(collection, client_id, dimensions, wanted)
+        wanted = tier(points)
+        if _needs_fitting(cursor, collection, wanted):
+            with _build_lock(cursor, in_transaction):
+                # Another process may have fitted it while this one waited for the lock.
+                if _needs_fitting(cursor, collection, wanted):
+                    built = replace(cursor, collection, client_id, dimensions, wanted)
     _growth[(collection, int(client_id))] = _Growth(points)
     _indexes.pop(collection, None)  # the next search reads it again
     return built
@@ -123,31 +127,19 @@ def _needs_fitting(cursor, collection: str, wanted) -> bool:
     return (wanted and wanted[:2]) != index_params(cursor, collection, fresh=True)
 
 
-def _fit_in_transaction(collection: str, client_id: int, dims: int, wanted) -> tuple[int, int] | None:
-    with transaction.atomic(), connection.cursor() as cursor:
-        if not _needs_fitting(cursor, collection, wanted):
-            return None
+@contextmanager
+def _build_lock(cursor, in_transaction: bool) -> Iterator[None]:
+    """One build at a time on the shared table. Outside a transaction a session lock: CONCURRENTLY
+    commits several transactions of its own, and a transaction lock would end with the first."""
+    if in_transaction:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_BUILD_LOCK])
-        # Another process may have fitted it while this one waited for the lock.
-        if not _needs_fitting(cursor, collection, wanted):
-            return None
-        return _replace(cursor, collection, client_id, dims, wanted)
-
-
-def _fit_concurrently(collection: str, client_id: int, dims: int, wanted) -> tuple[int, int] | None:
-    with connection.cursor() as cursor:
-        if not _needs_fitting(cursor, collection, wanted):
-            return None
-        # A session lock: CONCURRENTLY commits several transactions of its own, and a transaction
-        # lock would end with the first. It conflicts with the in-transaction path's lock too.
-        cursor.execute("SELECT pg_advisory_lock(%s)", [_BUILD_LOCK])
-        try:
-            # Another process may have fitted it while this one waited for the lock.
-            if not _needs_fitting(cursor, collection, wanted):
-                return None
-            return _replace_concurrently(cursor, collection, client_id, dims, wanted)
-        finally:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [_BUILD_LOCK])
+        yield
+        return
+    cursor.execute("SELECT pg_advisory_lock(%s)", [_BUILD_LOCK])
+    try:
+        yield
+    finally:
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [_BUILD_LOCK])
 
 
 def _create(cursor, name: str, collection: str, client_id: int, dims: int, wanted, *, concurrently: bool) -> None:
