@@ -80,3 +80,13 @@ def local_tenant(slug: str, name: str):
         client=client, config_category="models", defaults={"configuration": {"embedding": local.pk}}
     )
     return client, local
+
+
+def uncache(client, texts: list[str]) -> int:
+    """Forget the tenant's cached vectors of `texts`, so that searching them embeds each query
+    (retrieval.py and earlier runs cache the labelled queries' vectors)."""
+    from ai.models import EmbeddingCache
+    from ai.vectors.embedding import content_hash
+
+    hashes = [content_hash(text) for text in texts]
+    return EmbeddingCache.objects.filter(client=client, content_hash__in=hashes).delete()[0]

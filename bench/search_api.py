@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 import httpx
-from common import ROOT, child_pids, local_tenant, percentiles, setup_django
+from common import ROOT, child_pids, local_tenant, percentiles, setup_django, uncache
 from retrieval import QUERIES
 
 
@@ -38,17 +38,6 @@ def _token(client) -> str:
 def _rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
-
-
-def _uncache(client, texts: list[str]) -> int:
-    """Forget the tenant's cached vectors of `texts`, so that every request embeds its query (the
-    labelled queries are cached by retrieval.py and by earlier runs; before this, every run here
-    measured searches that skipped the model)."""
-    from ai.models import EmbeddingCache
-    from ai.vectors.embedding import content_hash
-
-    hashes = [content_hash(text) for text in texts]
-    return EmbeddingCache.objects.filter(client=client, content_hash__in=hashes).delete()[0]
 
 
 def _run(url: str, token: str, texts: list[str], clients: int, requests: int, mode: str) -> list[float]:
@@ -87,7 +76,7 @@ def main() -> None:
     args = parser.parse_args()
     var_dir = setup_django(database_url=args.database_url, vector_store="pgvector")
     # The ONNX export imports torch: made here, in a process of its own. Left to first use, one web
-    # worker exported it and kept torch mapped (~700 MB RSS against ~235 MB for the others).
+    # worker exported it and kept torch mapped (694 MB RSS against 189 MB for the one that waited).
     subprocess.run([sys.executable, "manage.py", "prepare_local_model"], cwd=ROOT, check=True, capture_output=True)
     client, _ = local_tenant("retrieval-pgvector", "retrieval bench")
     token = _token(client)
@@ -120,7 +109,7 @@ def main() -> None:
         print(f"{'mode':<8}{'clients':>8}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}")
         for mode in args.modes.split(","):
             for clients in (int(c) for c in args.clients.split(",")):
-                _uncache(client, texts[: args.requests])
+                uncache(client, texts[: args.requests])  # every request embeds its query
                 began = time.perf_counter()
                 times = _run(url, token, texts, clients, args.requests, mode)
                 p50, p95 = percentiles(times)

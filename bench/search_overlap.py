@@ -15,7 +15,7 @@ import json
 import statistics
 import time
 
-from common import local_tenant, percentiles, setup_django
+from common import local_tenant, percentiles, setup_django, uncache
 from retrieval import QUERIES
 
 
@@ -25,10 +25,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     setup_django(database_url=args.database_url, vector_store="pgvector")
-    from ai.models import EmbeddingCache
     from ai.providers.local import load_model, resolve_model_path
     from ai.vectors import search
-    from ai.vectors.embedding import content_hash
 
     client, _ = local_tenant("retrieval-pgvector", "retrieval bench")
     texts = [json.loads(line)["query_text"] for line in QUERIES.read_text().splitlines()]
@@ -36,7 +34,7 @@ def main() -> None:
     shipped = search.embed_ahead
     sides = {"overlapped (shipped)": shipped, "sequential": lambda **_: None}
     for round_number in range(args.rounds):
-        EmbeddingCache.objects.filter(client=client, content_hash__in=[content_hash(t) for t in texts]).delete()
+        uncache(client, texts)
         for text in texts[:10]:  # warm: statements prepared, keyword statistics cached
             search.vectors_search(client=client, query_text=text, table_names=["commits"])
         times: dict[str, list[float]] = {name: [] for name in sides}
