@@ -27,7 +27,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from common import SHARED_DATA, local_tenant, percentiles, setup_django
+from common import SHARED_DATA, local_tenant, percentiles, setup_django, uncache
 
 COMMITS = SHARED_DATA / "commits" / "apache-groovy.commits.jsonl.gz"
 QUERIES = SHARED_DATA / "commits" / "apache-groovy.queries.jsonl"
@@ -131,6 +131,7 @@ def _evaluate(client, queries, ids: dict[str, int], mode: str) -> dict[int, tupl
     from ai.vectors.search import vectors_search
 
     shas = {pk: sha for sha, pk in ids.items()}
+    uncache(client, [query["query_text"] for _, query in queries])  # each search embeds its query
     out = {}
     for n, query in queries:
         began = time.perf_counter()
